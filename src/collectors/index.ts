@@ -1,0 +1,12 @@
+import type { CollectorId } from '../facts/types.js';
+import { localRepoCollector } from './local-repo/index.js';
+import type { Collector } from './types.js';
+
+/**
+ * The explicit registry of collectors, in the order they run and are reported. A parity test
+ * checks it against the folders under src/collectors/.
+ */
+export const collectorRegistry = (): Collector[] => [localRepoCollector];
+
+/** The contract's default set: the collectors that need no credentials. */
+export const DEFAULT_SOURCES: CollectorId[] = ['local-repo', 'secrets', 'osv'];

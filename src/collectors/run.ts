@@ -1,0 +1,69 @@
+import type { FactsDocument, SourceReport } from '../facts/types.js';
+import { createCallRecorder, type CollectContext, type Collector } from './types.js';
+
+export type RunCollectorsInput = {
+  collectors: Collector[];
+  /** The context without the per-source parts (logger prefix, call recorder). */
+  context: Omit<CollectContext, 'calls'>;
+  tool: { name: string; version: string };
+  /** The scanned path as the user gave it, and the tree's id. */
+  targets: { path: string; treeId: string };
+  demo?: boolean;
+};
+
+/**
+ * Runs the selected collectors side by side. One that throws is recorded as `failed` with its
+ * reason and the others' resources stand; the facts document says what was and was not seen.
+ */
+export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDocument> => {
+  const { context } = input;
+  const outcomes = await Promise.all(
+    input.collectors.map(async (collector) => {
+      const calls = createCallRecorder();
+      const logger = context.logger.child(collector.id);
+      const started = performance.now();
+      try {
+        const output = await collector.collect({ ...context, calls, logger });
+        const gaps = output.gaps ?? [];
+        const report: SourceReport = {
+          id: collector.id,
+          status: output.status ?? (gaps.length > 0 ? 'partial' : 'complete'),
+          ...(output.endpoint ? { endpoint: output.endpoint } : {}),
+          ...(output.identity ? { identity: output.identity } : {}),
+          gaps,
+          calls: calls.snapshot(),
+          durationMs: Math.round(performance.now() - started),
+          notes: output.notes ?? [],
+          ...(output.reason ? { reason: output.reason } : {}),
+        };
+        logger.debug(`${report.status}: ${output.resources.length} resources, ${report.calls.total} API calls`);
+        return { report, resources: output.resources, excluded: output.excluded ?? [] };
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        logger.error(`failed: ${reason}`);
+        const report: SourceReport = {
+          id: collector.id,
+          status: 'failed',
+          gaps: [{ resource: context.treeId, attributes: ['*'], reason }],
+          calls: calls.snapshot(),
+          durationMs: Math.round(performance.now() - started),
+          notes: [],
+          reason,
+        };
+        return { report, resources: [], excluded: [] };
+      }
+    }),
+  );
+  return {
+    schemaVersion: '1',
+    tool: input.tool,
+    scan: {
+      startedAt: context.scanTime.toISOString(),
+      targets: input.targets,
+      ...(input.demo ? { demo: true } : {}),
+    },
+    sources: outcomes.map((o) => o.report),
+    resources: outcomes.flatMap((o) => o.resources),
+    excluded: [...new Set(outcomes.flatMap((o) => o.excluded))].sort(),
+  };
+};

@@ -1,0 +1,79 @@
+import type { PostureConfig } from '../config/types.js';
+import type { ApiStats, CollectorId, CoverageGap, Resource, ResourceKind, SourceStatus } from '../facts/types.js';
+import type { Logger } from '../util/logger.js';
+
+/** Counts API calls per operation, for coverage and budgets. One recorder per source. */
+export type CallRecorder = {
+  record: (api: string, outcome: { ms: number; retries?: number; throttles?: number; error?: boolean }) => void;
+  snapshot: () => { total: number; byApi: Record<string, ApiStats> };
+};
+
+export const createCallRecorder = (): CallRecorder => {
+  const byApi: Record<string, ApiStats> = {};
+  return {
+    record: (api, outcome) => {
+      const stats = (byApi[api] ??= { calls: 0, retries: 0, throttles: 0, errors: 0, ms: 0 });
+      stats.calls++;
+      stats.retries += outcome.retries ?? 0;
+      stats.throttles += outcome.throttles ?? 0;
+      stats.errors += outcome.error ? 1 : 0;
+      stats.ms += Math.round(outcome.ms);
+    },
+    snapshot: () => ({
+      total: Object.values(byApi).reduce((sum, s) => sum + s.calls, 0),
+      byApi: Object.fromEntries(Object.entries(byApi).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, { ...v }])),
+    }),
+  };
+};
+
+/** A command-line option a collector adds to `scan` and `collect`. */
+export type CollectorOption = {
+  flags: string;
+  description: string;
+  /** Repeatable options collect their values into a list. */
+  repeatable?: boolean;
+};
+
+/** What every collector receives: no module-level state, everything injected per scan. */
+export type CollectContext = {
+  /** The scanned tree, absolute. */
+  root: string;
+  /** The tree's id: its origin URL without credentials, else the directory name. */
+  treeId: string;
+  /** When collection started; rules derive ages from it. */
+  scanTime: Date;
+  logger: Logger;
+  calls: CallRecorder;
+  /** Attributes the enabled rules need per kind; a collector may skip calls nothing needs. */
+  needs: (kind: ResourceKind) => ReadonlySet<string>;
+  config: PostureConfig;
+  /** Values of the collectors' own command-line options, keyed by commander's camelCase name. */
+  options: Record<string, unknown>;
+  excludes: string[];
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  limits: { timeoutMs: number; concurrency: (service: string, fallback: number) => number; maxFileBytes: number };
+};
+
+export type CollectorOutput = {
+  /** Defaults to `partial` when there are gaps, else `complete`. */
+  status?: SourceStatus;
+  resources: Resource[];
+  gaps?: CoverageGap[];
+  notes?: string[];
+  endpoint?: string;
+  identity?: string;
+  reason?: string;
+  excluded?: string[];
+};
+
+/** The contract of a collector; each lives in src/collectors/<id>/index.ts. */
+export type Collector = {
+  id: CollectorId;
+  description: string;
+  /** Collectors without credentials form the default set. */
+  needsCredentials: boolean;
+  kinds: ResourceKind[];
+  cliOptions?: CollectorOption[];
+  collect: (ctx: CollectContext) => Promise<CollectorOutput>;
+};

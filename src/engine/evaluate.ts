@@ -1,0 +1,327 @@
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createAjv } from '../facts/documents.js';
+import type { FactsDocument, Resource } from '../facts/types.js';
+import { isUnknown } from '../facts/types.js';
+import { createThreeValued, findUnknown, substitute, type Truth } from './conditions.js';
+import { categoryOf, functionOf } from './csf.js';
+import { fingerprint } from './fingerprint.js';
+import { applySuppressions, type SuppressionSource } from './suppressions.js';
+import { getPath, renderTemplate } from './template.js';
+import {
+  CSF_FUNCTIONS,
+  SEVERITIES,
+  STATUSES,
+  type CsfRef,
+  type EvidenceItem,
+  type Finding,
+  type JsonSchema,
+  type ResultDocument,
+  type Rule,
+  type Severity,
+  type Status,
+  type Summary,
+} from './types.js';
+
+/** A rule with its parameters applied and its schemas compiled, ready to decide resources. */
+export type CompiledRule = {
+  rule: Rule;
+  params: Record<string, unknown>;
+  csf: CsfRef;
+  condition: JsonSchema;
+  when?: JsonSchema;
+  test: ValidateFunction;
+  explain: ValidateFunction;
+  applies?: ValidateFunction;
+  roots: string[];
+};
+
+export type Decision = {
+  status: Exclude<Status, 'suppressed'>;
+  evidence: EvidenceItem[];
+  unknown?: { reason: string; attributes: string[]; permission?: string };
+};
+
+export type Engine = {
+  compile: (rule: Rule, params: Record<string, unknown>) => CompiledRule;
+  decide: (compiled: CompiledRule, resource: Pick<Resource, 'attributes'>) => Decision;
+};
+
+/** Builds the evaluator for one scan time. Schemas are compiled once per rule, never per resource. */
+export const createEngine = (scanTime: Date): Engine => {
+  const fast = createAjv();
+  const thorough = createAjv({ allErrors: true });
+  const threeValued = createThreeValued(fast);
+
+  const compile = (rule: Rule, params: Record<string, unknown>): CompiledRule => {
+    const condition = substitute(rule.condition, params, scanTime) as JsonSchema;
+    const when = rule.when === undefined ? undefined : (substitute(rule.when, params, scanTime) as JsonSchema);
+    const primary = rule.csf[0]?.id as string;
+    return {
+      rule,
+      params,
+      csf: { function: functionOf(primary), category: categoryOf(primary), subcategories: rule.csf.map((c) => c.id) },
+      condition,
+      when,
+      test: fast.compile(condition as object),
+      explain: thorough.compile(condition as object),
+      applies: when === undefined ? undefined : fast.compile(when as object),
+      roots: [...new Set(rule.requires.map((p) => p.split('.')[0] as string))],
+    };
+  };
+
+  const decide = (compiled: CompiledRule, resource: Pick<Resource, 'attributes'>): Decision => {
+    const { attributes } = resource;
+    const unknownPaths: string[] = [];
+    let firstMarker: { reason: string; permission?: string } | undefined;
+    for (const required of compiled.rule.requires) {
+      const value = getPath(attributes, required);
+      const found = value === undefined ? missingAt(attributes, required) : findUnknown(value, required);
+      if (found) {
+        unknownPaths.push(found.path);
+        firstMarker ??= found.marker.$unknown;
+      }
+    }
+    if (unknownPaths.length === 0) {
+      if (compiled.applies && !compiled.applies(attributes)) return { status: 'not_applicable', evidence: [] };
+      if (compiled.test(attributes)) return { status: 'pass', evidence: [] };
+      compiled.explain(attributes);
+      return { status: 'fail', evidence: explainErrors(compiled, attributes, compiled.explain.errors ?? []) };
+    }
+    const undecided = (): Decision => ({
+      status: 'unknown',
+      evidence: [],
+      unknown: { reason: firstMarker?.reason ?? 'not collected', attributes: unknownPaths, ...(firstMarker?.permission ? { permission: firstMarker.permission } : {}) },
+    });
+    const applicable: Truth = compiled.when === undefined ? 'true' : threeValued(compiled.when, attributes);
+    if (applicable === 'false') return { status: 'not_applicable', evidence: [] };
+    if (applicable === 'unknown') return undecided();
+    const truth = threeValued(compiled.condition, attributes);
+    if (truth === 'true') return { status: 'pass', evidence: [] };
+    if (truth === 'unknown') return undecided();
+    compiled.explain(attributes);
+    return { status: 'fail', evidence: explainErrors(compiled, attributes, compiled.explain.errors ?? []) };
+  };
+
+  return { compile, decide };
+};
+
+/** A required path that is absent: unknown unless an ancestor is a real null ("not configured"). */
+const missingAt = (attributes: Record<string, unknown>, required: string) => {
+  const segments = required.split('.');
+  let current: unknown = attributes;
+  for (const [index, segment] of segments.entries()) {
+    if (current === null || (typeof current !== 'object' && index > 0)) return undefined;
+    if (isUnknown(current)) return { path: segments.slice(0, index).join('.'), marker: current };
+    current = (current as Record<string, unknown>)[segment];
+    if (current === undefined) return { path: required, marker: { $unknown: { reason: 'not collected' } } };
+  }
+  return undefined;
+};
+
+const pointer = (instancePath: string): string[] =>
+  instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+
+const dotted = (segments: string[]): string =>
+  segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '') || '(resource)';
+
+const show = (value: unknown): string => {
+  const text = typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? 'nothing';
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+};
+
+const at = (root: unknown, segments: string[]): unknown =>
+  segments.reduce<unknown>((acc, s) => (acc !== null && typeof acc === 'object' ? (acc as Record<string, unknown>)[s] : undefined), root);
+
+const describe = (error: ErrorObject, segments: string[], value: unknown): string => {
+  const where = dotted(segments);
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `${dotted([...segments, String(p.missingProperty)])} is missing`;
+    case 'const':
+      return `${where} is ${show(value)}; expected ${show(p.allowedValue)}`;
+    case 'enum':
+      return `${where} is ${show(value)}; expected one of ${(p.allowedValues as unknown[]).map(show).join(', ')}`;
+    case 'maxItems':
+      return `${where} has ${(value as unknown[]).length} entries; at most ${String(p.limit)} allowed`;
+    case 'minItems':
+      return `${where} has ${(value as unknown[]).length} entries; at least ${String(p.limit)} required`;
+    case 'maximum':
+    case 'minimum':
+    case 'exclusiveMaximum':
+    case 'exclusiveMinimum':
+    case 'formatMaximum':
+    case 'formatMinimum':
+    case 'formatExclusiveMaximum':
+    case 'formatExclusiveMinimum':
+      return `${where} is ${show(value)}; must be ${String(p.comparison)} ${show(p.limit)}`;
+    case 'type':
+      return `${where} is ${show(value)}; expected ${String(p.type)}`;
+    case 'not':
+      return `${where} is ${show(value)}, which is not allowed`;
+    default:
+      return `${where} is ${show(value)}: ${error.message ?? 'does not meet the condition'}`;
+  }
+};
+
+const COMBINATORS = new Set(['anyOf', 'oneOf', 'if', 'allOf']);
+
+/**
+ * Turns validation errors into evidence: one item per offending place. A place is the nearest
+ * enclosing object that records a `line` (a step in a workflow, an entry in a lockfile), so five
+ * unpinned actions give five items each with its line.
+ */
+const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknown>, errors: ErrorObject[]): EvidenceItem[] => {
+  const groups = new Map<string, { error: ErrorObject; segments: string[]; place?: Record<string, unknown> }>();
+  const specific = errors.filter((e) => !COMBINATORS.has(e.keyword));
+  for (const error of specific.length > 0 ? specific : errors) {
+    const segments = pointer(error.instancePath);
+    let placeDepth = -1;
+    for (let depth = segments.length; depth > 0; depth--) {
+      const candidate = at(attributes, segments.slice(0, depth));
+      if (candidate !== null && typeof candidate === 'object' && typeof (candidate as { line?: unknown }).line === 'number') {
+        placeDepth = depth;
+        break;
+      }
+    }
+    const key = placeDepth > 0 ? segments.slice(0, placeDepth).join('/') : segments.join('/') + `#${error.keyword}`;
+    if (groups.has(key)) continue;
+    groups.set(key, {
+      error,
+      segments: placeDepth > 0 ? segments.slice(0, placeDepth) : segments,
+      place: placeDepth > 0 ? (at(attributes, segments.slice(0, placeDepth)) as Record<string, unknown>) : undefined,
+    });
+  }
+  const items: EvidenceItem[] = [];
+  for (const { error, segments, place } of groups.values()) {
+    const errorSegments = pointer(error.instancePath);
+    const value = at(attributes, errorSegments);
+    const detail = place && compiled.rule.evidence
+      ? renderTemplate(compiled.rule.evidence, { ...place, params: compiled.params })
+      : describe(error, errorSegments, value);
+    const line = place ? (place.line as number) : undefined;
+    items.push({ path: dotted(segments), ...(line ? { line } : {}), detail, ...(place ? {} : { value: scalarOrNothing(value) }) });
+  }
+  return items
+    .map((item) => (item.value === undefined ? (({ value: _value, ...rest }) => rest)(item) : item))
+    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+};
+
+const scalarOrNothing = (value: unknown): unknown =>
+  value === null || ['string', 'number', 'boolean'].includes(typeof value) ? value : undefined;
+
+const severityOf = (rule: Rule, attributes: Record<string, unknown>): Severity => {
+  if (!rule.severityFrom) return rule.severity;
+  const value = getPath(attributes, rule.severityFrom);
+  return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value) ? (value as Severity) : rule.severity;
+};
+
+/** Builds the finding for one decision. */
+export const toFinding = (compiled: CompiledRule, resource: Resource, decision: Decision): Finding => {
+  const { rule } = compiled;
+  const context = { name: resource.name, id: resource.id, attributes: resource.attributes, params: compiled.params, evidenceCount: decision.evidence.length };
+  let message: string;
+  if (decision.status === 'fail') message = renderTemplate(rule.message, context);
+  else if (decision.status === 'unknown') message = `${resource.name}: could not check "${rule.title}": ${decision.unknown?.reason ?? 'unknown'}${decision.unknown?.permission ? ` (needs ${decision.unknown.permission})` : ''}`;
+  else if (decision.status === 'not_applicable') message = `${resource.name}: not applicable to "${rule.title}"`;
+  else message = `${resource.name}: ${rule.title}`;
+  const line = decision.evidence.find((e) => e.line !== undefined)?.line ?? resource.location?.line;
+  return {
+    ruleId: rule.id,
+    status: decision.status,
+    severity: severityOf(rule, resource.attributes),
+    resource: { kind: resource.kind, id: resource.id, name: resource.name, source: resource.source, ...(resource.scope ? { scope: resource.scope } : {}) },
+    csf: compiled.csf,
+    threats: rule.threats,
+    title: rule.title,
+    message,
+    evidence: decision.evidence,
+    ...(resource.location ? { location: { path: resource.location.path, ...(line ? { line } : {}) } } : {}),
+    fingerprint: fingerprint(rule.id, resource.kind, resource.id, resource.discriminator),
+    ...(decision.unknown ? { unknown: decision.unknown } : {}),
+  };
+};
+
+const emptyCounts = (): Record<Status, number> => Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+
+export const summarise = (findings: Finding[]): Summary => {
+  const summary: Summary = {
+    total: findings.length,
+    byStatus: emptyCounts(),
+    bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
+    byFunction: Object.fromEntries(CSF_FUNCTIONS.map((f) => [f, emptyCounts()])) as Summary['byFunction'],
+  };
+  for (const finding of findings) {
+    summary.byStatus[finding.status]++;
+    summary.byFunction[finding.csf.function][finding.status]++;
+    if (finding.status === 'fail') summary.bySeverity[finding.severity]++;
+  }
+  return summary;
+};
+
+export type EvaluateOptions = {
+  rules: Rule[];
+  params: Map<string, Record<string, unknown>>;
+  scanTime: Date;
+  suppressions: SuppressionSource[];
+  configHash: string;
+  rulesHash: string;
+  tool: { name: string; version: string };
+};
+
+const STATUS_ORDER: Record<Status, number> = { fail: 0, unknown: 1, suppressed: 2, pass: 3, not_applicable: 4 };
+const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+/** The engine: a pure function of facts, rules, parameters, suppressions and scan time. */
+export const evaluate = (facts: FactsDocument, options: EvaluateOptions): ResultDocument => {
+  const engine = createEngine(options.scanTime);
+  const byKind = new Map<string, Resource[]>();
+  for (const resource of facts.resources) {
+    const list = byKind.get(resource.kind) ?? [];
+    list.push(resource);
+    byKind.set(resource.kind, list);
+  }
+  const findings: Finding[] = [];
+  for (const rule of options.rules) {
+    const compiled = engine.compile(rule, options.params.get(rule.id) ?? {});
+    for (const resource of byKind.get(rule.resource) ?? []) findings.push(toFinding(compiled, resource, engine.decide(compiled, resource)));
+  }
+  const suppressions = applySuppressions(findings, options.suppressions, options.scanTime);
+  findings.sort(
+    (a, b) =>
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      a.resource.id.localeCompare(b.resource.id) ||
+      a.fingerprint.localeCompare(b.fingerprint),
+  );
+  return {
+    schemaVersion: '1',
+    tool: options.tool,
+    scan: {
+      scanTime: options.scanTime.toISOString(),
+      targets: facts.scan.targets,
+      configHash: options.configHash,
+      rulesHash: options.rulesHash,
+      ...(facts.scan.demo ? { demo: true } : {}),
+    },
+    rules: options.rules.map((rule) => ({
+      id: rule.id,
+      title: rule.title,
+      description: rule.description,
+      risk: rule.risk,
+      severity: rule.severity,
+      resource: rule.resource,
+      csf: rule.csf,
+      threats: rule.threats,
+      remediation: rule.remediation,
+      ...(rule.references ? { references: rule.references } : {}),
+      params: options.params.get(rule.id) ?? {},
+      builtin: rule.builtin,
+    })),
+    findings,
+    summary: summarise(findings),
+    coverage: { sources: facts.sources, excluded: facts.excluded },
+    suppressions,
+  };
+};

@@ -1,0 +1,178 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { PostureError, type ErrorTemplate } from '../cli/errors.js';
+import { packageRoot } from '../util/package-root.js';
+
+// ajv-formats ships CommonJS with a default export that NodeNext sees as a namespace.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/** The documents posture reads, each with a schema under schemas/. */
+export type DocumentType = 'facts' | 'result' | 'rule' | 'rule-test' | 'config' | 'ignore-file';
+
+const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+const MAX_YAML_BYTES = 4 * 1024 * 1024;
+
+/** Creates the ajv instance used for posture's own documents and for rule conditions. */
+export const createAjv = (options: { allErrors?: boolean } = {}): Ajv => {
+  const ajv = new Ajv({ strict: true, strictTypes: false, strictTuples: false, allowUnionTypes: true, allErrors: options.allErrors ?? false });
+  addFormats(ajv);
+  return ajv;
+};
+
+export type SchemaSet = {
+  ajv: Ajv;
+  validator: (type: DocumentType) => ValidateFunction;
+  /** The attribute schema of a resource kind, if the kind has one. */
+  kindValidator: (kind: string) => ValidateFunction | undefined;
+};
+
+/** Loads every schema under schemas/ once per process run; validators are compiled lazily. */
+export const createSchemaSet = (): SchemaSet => {
+  const ajv = createAjv({ allErrors: true });
+  const kindIds = new Map<string, string>();
+  const visit = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else if (entry.name.endsWith('.schema.json')) {
+        const schema = JSON.parse(readFileSync(full, 'utf8')) as { $id: string };
+        ajv.addSchema(schema);
+        const kind = /\/kinds\/(.+)\.schema\.json$/.exec(schema.$id)?.[1];
+        if (kind) kindIds.set(kind, schema.$id);
+      }
+    }
+  };
+  visit(path.join(packageRoot, 'schemas'));
+  const compiled = new Map<string, ValidateFunction>();
+  const get = (id: string): ValidateFunction => {
+    let fn = compiled.get(id);
+    if (!fn) {
+      fn = ajv.getSchema(id);
+      if (!fn) throw new PostureError('internal', `schema ${id} is not installed`);
+      compiled.set(id, fn);
+    }
+    return fn;
+  };
+  return {
+    ajv,
+    validator: (type) => get(`https://posture.dev/schemas/${type}.schema.json`),
+    kindValidator: (kind) => {
+      const id = kindIds.get(kind);
+      return id ? get(id) : undefined;
+    },
+  };
+};
+
+const readText = (file: string, limit: number): string => {
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw new PostureError('file-unreadable', 'is a directory, not a file', { file });
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof PostureError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PostureError(code === 'ENOENT' ? 'path-missing' : 'file-unreadable', code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? 'error'})`, { file });
+  }
+  if (size > limit) throw new PostureError('file-unreadable', `is ${size} bytes; the limit for this document is ${limit}`, { file });
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new PostureError('file-unreadable', `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { file });
+  }
+};
+
+const pointerSegments = (instancePath: string): string[] =>
+  instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+
+/** Describes one ajv error as "at /json/path: message". */
+export const describeAjvError = (error: ErrorObject): string => {
+  const at = error.instancePath === '' ? '(top level)' : error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  let detail = error.message ?? 'is invalid';
+  if (error.keyword === 'additionalProperties') detail = `has unknown property "${String(params.additionalProperty)}"`;
+  if (error.keyword === 'enum') detail = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  return `at ${at}: ${detail}`;
+};
+
+/** The most useful error first: the deepest one, so that oneOf/anyOf noise does not hide it. */
+const primaryError = (errors: ErrorObject[]): ErrorObject =>
+  [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0] as ErrorObject;
+
+const lineOf = (doc: Document, counter: LineCounter, segments: string[]): number | undefined => {
+  for (let n = segments.length; n >= 0; n--) {
+    const node = doc.getIn(segments.slice(0, n).map((s) => (/^\d+$/.test(s) ? Number(s) : s)), true);
+    if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+  }
+  return undefined;
+};
+
+export type ParsedYaml = { data: unknown; doc: Document; counter: LineCounter };
+
+/** Parses YAML text, refusing alias bombs and duplicate keys; errors name the file and line. */
+export const parseYaml = (text: string, file: string, template: ErrorTemplate = 'yaml-syntax'): ParsedYaml => {
+  const counter = new LineCounter();
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false, strict: true });
+  } catch (error) {
+    throw new PostureError(template, `cannot parse YAML: ${(error as Error).message}`, { file });
+  }
+  const first = doc.errors[0];
+  if (first) {
+    const line = first.linePos?.[0]?.line;
+    throw new PostureError(template, `invalid YAML: ${first.message.split('\n')[0]}`, { file, line });
+  }
+  try {
+    return { data: doc.toJS({ maxAliasCount: 100 }), doc, counter };
+  } catch (error) {
+    const message = error instanceof RangeError ? 'document is nested too deeply' : (error as Error).message;
+    throw new PostureError(template, `invalid YAML: ${message}`, { file });
+  }
+};
+
+const validationError = (
+  type: DocumentType,
+  file: string,
+  errors: ErrorObject[],
+  located?: { doc: Document; counter: LineCounter },
+): PostureError => {
+  const error = primaryError(errors);
+  const line = located ? lineOf(located.doc, located.counter, pointerSegments(error.instancePath)) : undefined;
+  const template: ErrorTemplate = type === 'config' ? 'config-invalid' : type === 'rule' || type === 'rule-test' ? 'rule-invalid' : 'document-invalid';
+  return new PostureError(template, `not a valid ${type} document ${describeAjvError(error)}`, { file, line });
+};
+
+/** Reads and validates a YAML document (config, rule, rule test, ignore file). */
+export const loadYamlDocument = <T>(schemas: SchemaSet, type: DocumentType, file: string): { data: T; parsed: ParsedYaml } => {
+  const template: ErrorTemplate = type === 'config' ? 'config-invalid' : type.startsWith('rule') ? 'rule-invalid' : 'yaml-syntax';
+  const parsed = parseYaml(readText(file, MAX_YAML_BYTES), file, template);
+  const validate = schemas.validator(type);
+  if (!validate(parsed.data)) throw validationError(type, file, validate.errors ?? [], parsed);
+  return { data: parsed.data as T, parsed };
+};
+
+/** Reads and validates a JSON document (facts, result). `-` reads standard input. */
+export const loadJsonDocument = <T>(schemas: SchemaSet, type: DocumentType, file: string): T => {
+  const text = file === '-' ? readFileSync(0, 'utf8') : readText(file, MAX_DOCUMENT_BYTES);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    const match = /position (\d+)/.exec((error as Error).message);
+    const line = match ? text.slice(0, Number(match[1])).split('\n').length : undefined;
+    throw new PostureError('document-invalid', `not valid JSON: ${(error as Error).message}`, { file, line });
+  }
+  const validate = schemas.validator(type);
+  if (!validate(data)) throw validationError(type, file, validate.errors ?? []);
+  return data as T;
+};
+
+/** Validates an in-memory document, for documents posture produced itself before writing them. */
+export const assertValid = (schemas: SchemaSet, type: DocumentType, data: unknown, label: string): void => {
+  const validate = schemas.validator(type);
+  if (!validate(data)) throw validationError(type, label, validate.errors ?? []);
+};
