@@ -1,7 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv } from '../facts/documents.js';
 import type { FactsDocument, Resource } from '../facts/types.js';
-import { isUnknown } from '../facts/types.js';
+import { isUnknown, type Unknown } from '../facts/types.js';
 import { createThreeValued, findUnknown, substitute, type Truth } from './conditions.js';
 import { categoryOf, functionOf } from './csf.js';
 import { fingerprint } from './fingerprint.js';
@@ -70,16 +70,17 @@ export const createEngine = (scanTime: Date): Engine => {
   };
 
   const decide = (compiled: CompiledRule, resource: Pick<Resource, 'attributes'>): Decision => {
-    const { attributes } = resource;
+    let attributes = resource.attributes;
     const unknownPaths: string[] = [];
     let firstMarker: { reason: string; permission?: string } | undefined;
     for (const required of compiled.rule.requires) {
       const value = getPath(attributes, required);
       const found = value === undefined ? missingAt(attributes, required) : findUnknown(value, required);
-      if (found) {
-        unknownPaths.push(found.path);
-        firstMarker ??= found.marker.$unknown;
-      }
+      if (!found) continue;
+      unknownPaths.push(found.path);
+      firstMarker ??= found.marker.$unknown;
+      // Make an attribute that was never collected explicit, so three-valued evaluation sees it.
+      if (value === undefined && found.marker.$unknown.reason === NOT_COLLECTED) attributes = withMarker(attributes, found.path.split('.'), found.marker);
     }
     if (unknownPaths.length === 0) {
       if (compiled.applies && !compiled.applies(attributes)) return { status: 'not_applicable', evidence: [] };
@@ -105,17 +106,26 @@ export const createEngine = (scanTime: Date): Engine => {
   return { compile, decide };
 };
 
+const NOT_COLLECTED = 'not collected';
+
 /** A required path that is absent: unknown unless an ancestor is a real null ("not configured"). */
-const missingAt = (attributes: Record<string, unknown>, required: string) => {
+const missingAt = (attributes: Record<string, unknown>, required: string): { path: string; marker: Unknown } | undefined => {
   const segments = required.split('.');
   let current: unknown = attributes;
   for (const [index, segment] of segments.entries()) {
-    if (current === null || (typeof current !== 'object' && index > 0)) return undefined;
+    if (current === null || typeof current !== 'object') return undefined;
     if (isUnknown(current)) return { path: segments.slice(0, index).join('.'), marker: current };
     current = (current as Record<string, unknown>)[segment];
-    if (current === undefined) return { path: required, marker: { $unknown: { reason: 'not collected' } } };
+    if (current === undefined) return { path: segments.slice(0, index + 1).join('.'), marker: { $unknown: { reason: NOT_COLLECTED } } };
   }
   return undefined;
+};
+
+/** A copy of the attributes with a marker set at a path, copying only along that path. */
+const withMarker = (value: Record<string, unknown>, segments: string[], marker: Unknown): Record<string, unknown> => {
+  const [head, ...rest] = segments as [string, ...string[]];
+  const child = value[head];
+  return { ...value, [head]: rest.length === 0 ? marker : withMarker((child ?? {}) as Record<string, unknown>, rest, marker) };
 };
 
 const pointer = (instancePath: string): string[] =>

@@ -17,7 +17,7 @@ const MAX_YAML_BYTES = 4 * 1024 * 1024;
 
 /** Creates the ajv instance used for posture's own documents and for rule conditions. */
 export const createAjv = (options: { allErrors?: boolean } = {}): Ajv => {
-  const ajv = new Ajv({ strict: true, strictTypes: false, strictTuples: false, allowUnionTypes: true, allErrors: options.allErrors ?? false });
+  const ajv = new Ajv({ strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, allErrors: options.allErrors ?? false });
   addFormats(ajv);
   return ajv;
 };

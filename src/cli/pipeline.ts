@@ -1,0 +1,179 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { collectorRegistry, DEFAULT_SOURCES } from '../collectors/index.js';
+import { runCollectors } from '../collectors/run.js';
+import type { Collector } from '../collectors/types.js';
+import { loadSuppressions, type LoadedConfig } from '../config/load.js';
+import type { FailOn } from '../config/types.js';
+import { evaluate } from '../engine/evaluate.js';
+import type { CsfCatalogue } from '../engine/csf.js';
+import { BUILTIN_RULES_DIR, loadRules, neededAttributes, resolveParams, rulesHash, selectRules } from '../engine/rules.js';
+import type { ResultDocument, Rule } from '../engine/types.js';
+import { assertValid, describeAjvError, type SchemaSet } from '../facts/documents.js';
+import type { CollectorId, FactsDocument, ResourceKind } from '../facts/types.js';
+import { reporterRegistry, type OutputFormat } from '../reporters/index.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import type { Logger } from '../util/logger.js';
+import { DEFAULT_EXCLUDES, treeIdOf } from '../util/tree.js';
+import { PostureError } from './errors.js';
+
+/** What every command gets: built once per invocation, passed down, never global. */
+export type Runtime = {
+  schemas: SchemaSet;
+  csf: CsfCatalogue;
+  logger: Logger;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  tool: { name: string; version: string };
+  /** Replaces any detected secret in a string; applied to every output. */
+  redact: (text: string) => string;
+};
+
+const splitList = (value: string | string[] | undefined): string[] =>
+  (Array.isArray(value) ? value : value ? [value] : []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+
+/**
+ * Resolves the collectors to run: `--sources` replaces the set (`all` is every collector), else
+ * `sources:` in posture.yaml, else the default set of collectors that need no credentials.
+ */
+export const resolveSources = (flag: string | undefined, config: LoadedConfig['config']): Collector[] => {
+  const registry = collectorRegistry();
+  const valid = registry.map((c) => c.id);
+  const requested = flag !== undefined ? splitList(flag) : config.sources;
+  if (!requested) return registry.filter((c) => DEFAULT_SOURCES.includes(c.id) && !c.needsCredentials);
+  if (requested.length === 0) throw new PostureError('usage', `--sources is empty; valid sources: ${valid.join(', ')}, all`);
+  if (requested.includes('all')) return registry;
+  const unknown = requested.filter((id) => !valid.includes(id as CollectorId));
+  if (unknown.length > 0) throw new PostureError('usage', `unknown source ${unknown.map((u) => `"${u}"`).join(', ')}; valid sources: ${valid.join(', ')}, all`);
+  return registry.filter((c) => requested.includes(c.id));
+};
+
+export const parseFormats = (flag: string | undefined, config: LoadedConfig['config'], fallback: OutputFormat[]): OutputFormat[] => {
+  const available = reporterRegistry().map((r) => r.format);
+  const requested = flag !== undefined ? splitList(flag) : (config.format ?? fallback.filter((f) => available.includes(f)));
+  const unknown = requested.filter((f) => !available.includes(f as OutputFormat));
+  if (unknown.length > 0) throw new PostureError('usage', `unknown format ${unknown.map((u) => `"${u}"`).join(', ')}; valid formats: ${available.join(', ')}`);
+  return [...new Set(requested as OutputFormat[])];
+};
+
+export const parseScanTime = (value: string | undefined): Date | undefined => {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) throw new PostureError('usage', `--scan-time "${value}" is not an ISO 8601 date-time`);
+  return date;
+};
+
+export type RuleSet = { rules: Rule[]; params: Map<string, Record<string, unknown>>; hash: string };
+
+export type RuleSelection = { rulesDirs?: string[]; rules?: string; excludeRules?: string };
+
+/** Loads the built-in rules and the user's, selects them, and applies parameter overrides. */
+export const loadRuleSet = (rt: Runtime, loaded: LoadedConfig, selection: RuleSelection): RuleSet => {
+  const dirs = [
+    { dir: BUILTIN_RULES_DIR, builtin: true },
+    ...[...(loaded.config.rules?.dirs ?? []), ...(selection.rulesDirs ?? []).map((d) => path.resolve(rt.cwd, d))].map((dir) => ({ dir, builtin: false })),
+  ];
+  const all = loadRules(dirs, rt.schemas, rt.csf);
+  const include = selection.rules !== undefined ? splitList(selection.rules) : loaded.config.rules?.include;
+  const exclude = selection.excludeRules !== undefined ? splitList(selection.excludeRules) : loaded.config.rules?.exclude;
+  const rules = selectRules(all, include, exclude);
+  const overrides = loaded.config.rules?.params ?? {};
+  for (const id of Object.keys(overrides)) {
+    if (!all.some((rule) => rule.id === id)) throw new PostureError('config-invalid', `rules.params names unknown rule "${id}"`, { file: loaded.file });
+  }
+  const params = new Map(rules.map((rule) => [rule.id, resolveParams(rule, overrides[rule.id], loaded.file ?? 'posture.yaml')]));
+  return { rules, params, hash: rulesHash(rules) };
+};
+
+export type CollectInput = {
+  target: string;
+  loaded: LoadedConfig;
+  sources?: string;
+  exclude?: string[];
+  scanTime?: Date;
+  ruleSet: RuleSet;
+  collectorOptions: Record<string, unknown>;
+  demo?: boolean;
+};
+
+/** Runs the collectors over the target and returns a validated facts document. */
+export const collectStage = async (rt: Runtime, input: CollectInput): Promise<FactsDocument> => {
+  const root = path.resolve(rt.cwd, input.target);
+  if (!existsSync(root)) throw new PostureError('path-missing', 'path to scan does not exist', { file: input.target });
+  if (!statSync(root).isDirectory()) throw new PostureError('path-missing', 'path to scan is not a directory', { file: input.target });
+  const collectors = resolveSources(input.sources, input.loaded.config);
+  const needs = neededAttributes(input.ruleSet.rules);
+  const limits = input.loaded.config.limits ?? {};
+  const excludes = input.exclude?.length ? input.exclude : (input.loaded.config.paths?.exclude ?? DEFAULT_EXCLUDES);
+  const controller = new AbortController();
+  const facts = await runCollectors({
+    collectors,
+    context: {
+      root,
+      treeId: treeIdOf(root),
+      scanTime: input.scanTime ?? new Date(),
+      logger: rt.logger,
+      needs: (kind: ResourceKind) => needs.get(kind) ?? new Set<string>(),
+      config: input.loaded.config,
+      options: input.collectorOptions,
+      excludes,
+      env: rt.env,
+      signal: controller.signal,
+      limits: {
+        timeoutMs: limits.timeoutMs ?? 10_000,
+        concurrency: (service, fallback) => limits.concurrency?.[service] ?? fallback,
+        maxFileBytes: limits.maxFileBytes ?? 2 * 1024 * 1024,
+      },
+    },
+    tool: rt.tool,
+    targets: { path: input.target, treeId: treeIdOf(root) },
+    demo: input.demo,
+  });
+  validateFacts(rt, facts, 'facts (as collected)');
+  return facts;
+};
+
+/** Validates a facts document and each resource's attributes against its kind's schema. */
+export const validateFacts = (rt: Runtime, facts: FactsDocument, label: string): void => {
+  assertValid(rt.schemas, 'facts', facts, label);
+  facts.resources.forEach((resource, index) => {
+    const validate = rt.schemas.kindValidator(resource.kind);
+    if (validate && !validate(resource.attributes)) {
+      throw new PostureError('document-invalid', `resource ${index} (${resource.kind} ${resource.id}) has invalid attributes ${describeAjvError(validate.errors![0]!).replace(/^at /, 'at attributes')}`, { file: label });
+    }
+  });
+};
+
+export type EvaluateInput = { facts: FactsDocument; loaded: LoadedConfig; ruleSet: RuleSet; scanTime?: Date; root?: string };
+
+/** Evaluates the facts with the rule set: a pure step apart from reading the suppression files. */
+export const evaluateStage = (rt: Runtime, input: EvaluateInput): ResultDocument => {
+  const scanTime = input.scanTime ?? new Date(input.facts.scan.startedAt);
+  const suppressions = loadSuppressions(rt.schemas, input.loaded, input.root);
+  return evaluate(input.facts, {
+    rules: input.ruleSet.rules,
+    params: input.ruleSet.params,
+    scanTime,
+    suppressions,
+    configHash: input.loaded.hash,
+    rulesHash: input.ruleSet.hash,
+    tool: rt.tool,
+  });
+};
+
+/**
+ * Renders every asked-for format first, then writes each file atomically: a rendering failure
+ * leaves the previous reports untouched.
+ */
+export const writeReports = (rt: Runtime, outDir: string, result: ResultDocument, formats: OutputFormat[], facts?: FactsDocument): string[] => {
+  const reporters = reporterRegistry().filter((r) => formats.includes(r.format) || r.format === 'json');
+  const outputs: { file: string; content: string }[] = reporters.map((reporter) => ({
+    file: path.join(outDir, reporter.file),
+    content: rt.redact(reporter.render(result, {})),
+  }));
+  if (facts) outputs.unshift({ file: path.join(outDir, 'facts.json'), content: rt.redact(`${JSON.stringify(facts, null, 2)}\n`) });
+  for (const output of outputs) writeFileAtomic(output.file, output.content);
+  return outputs.map((o) => o.file);
+};
+
+export const failOnOf = (flag: string | undefined, config: LoadedConfig['config']): FailOn => (flag as FailOn | undefined) ?? config.failOn ?? 'high';

@@ -1,0 +1,264 @@
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { collectorRegistry } from '../collectors/index.js';
+import { loadConfig } from '../config/load.js';
+import { CSF_FUNCTIONS, SEVERITIES, type ResultDocument } from '../engine/types.js';
+import { BUILTIN_RULES_DIR } from '../engine/rules.js';
+import { checkRuleTestLayout, runRuleTests } from '../engine/rule-tests.js';
+import { loadJsonDocument } from '../facts/documents.js';
+import type { FactsDocument } from '../facts/types.js';
+import { DEFAULT_FORMATS } from '../reporters/index.js';
+import { writeOutput } from '../util/atomic.js';
+import { describeError } from './errors.js';
+import { EXIT, gate } from './exit-codes.js';
+import {
+  collectStage,
+  evaluateStage,
+  failOnOf,
+  loadRuleSet,
+  parseFormats,
+  parseScanTime,
+  validateFacts,
+  writeReports,
+  type Runtime,
+} from './pipeline.js';
+
+const repeatable = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+const EXIT_HELP = `
+Exit codes:
+  0  no failing finding at or above --fail-on
+  1  failing findings at or above --fail-on (unknown findings never cause 1)
+  2  usage, configuration or internal error
+  3  the scan was incomplete (a source partial or failed) and --fail-on-gaps or --require was given
+Precedence: 2 > 3 > 1 > 0.`;
+
+type CommonOptions = {
+  config?: string;
+  sources?: string;
+  exclude?: string[];
+  scanTime?: string;
+  rulesDir?: string[];
+  rules?: string;
+  excludeRules?: string;
+  failOn?: string;
+  failOnGaps?: boolean;
+  require?: string;
+  format?: string;
+  out?: string;
+  demo?: boolean;
+  [key: string]: unknown;
+};
+
+const failOnOption = () =>
+  new Option('--fail-on <severity>', 'lowest severity of a failing finding that makes the exit code 1 (default: high, or failOn in posture.yaml)').choices([...SEVERITIES, 'none']);
+
+const addRuleOptions = (command: Command): Command =>
+  command
+    .option('--rules-dir <dir>', 'load your own rules from DIR as well (repeatable)', repeatable)
+    .option('--rules <globs>', 'run only the rules whose ids match these comma-separated globs')
+    .option('--exclude-rules <globs>', 'skip the rules whose ids match these comma-separated globs');
+
+const addGateOptions = (command: Command): Command =>
+  command
+    .addOption(failOnOption())
+    .option('--fail-on-gaps', 'exit 3 when a selected source is partial or failed')
+    .option('--require <sources>', 'exit 3 unless each of these comma-separated sources is complete');
+
+const addCollectOptions = (command: Command): Command => {
+  command
+    .option('--sources <ids>', `comma-separated collectors to run, or "all" (available: ${collectorRegistry().map((c) => c.id).join(', ')}; default: those that need no credentials)`)
+    .option('--exclude <pattern>', 'skip paths matching this gitignore-style pattern (repeatable; default .git, node_modules, vendor)', repeatable)
+    .option('--scan-time <iso>', 'the clock that ages are computed against (default: now)')
+    .addOption(new Option('--demo', 'mark the data as simulated').hideHelp());
+  const seen = new Set<string>();
+  for (const collector of collectorRegistry()) {
+    for (const option of collector.cliOptions ?? []) {
+      const long = /--[\w-]+/.exec(option.flags)?.[0] ?? option.flags;
+      if (seen.has(long)) continue;
+      seen.add(long);
+      const added = new Option(option.flags, `[${collector.id}] ${option.description}`);
+      if (option.repeatable) added.argParser(repeatable);
+      command.addOption(added);
+    }
+  }
+  return command;
+};
+
+const collectorOptionsOf = (options: CommonOptions): Record<string, unknown> => {
+  const known = new Set(['config', 'sources', 'exclude', 'scanTime', 'rulesDir', 'rules', 'excludeRules', 'failOn', 'failOnGaps', 'require', 'format', 'out', 'demo']);
+  return Object.fromEntries(Object.entries(options).filter(([key]) => !known.has(key)));
+};
+
+const splitList = (value: string | undefined): string[] => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+const summaryLine = (result: ResultDocument): string => {
+  const s = result.summary.byStatus;
+  return `${s.fail} failing, ${s.unknown} unknown, ${s.pass} passing, ${s.suppressed} suppressed, ${s.not_applicable} not applicable`;
+};
+
+/** Builds the commander program. `setExit` receives each command's exit code. */
+export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Command => {
+  const program = new Command('posture')
+    .description('Threat-modeling and security posture scanner: AWS, GitHub and source trees, mapped to NIST CSF 2.0 and STRIDE')
+    .version(rt.tool.version, '-v, --version')
+    .option('--config <file>', 'configuration file (default: ./posture.yaml when present)')
+    .option('--log-level <level>', 'debug, info, warn, error or silent (logs go to stderr)', 'info')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_HELP);
+
+  const configOf = (options: CommonOptions) => loadConfig(rt.schemas, options.config ?? (program.opts().config as string | undefined), rt.cwd);
+
+  const scan = program
+    .command('scan')
+    .description('collect, evaluate and report in one step')
+    .argument('[path]', 'source tree to scan', '.')
+    .option('--out <dir>', 'output directory', 'posture-report')
+    .option('--format <formats>', `comma-separated: json, md, html, sarif as available (default: ${DEFAULT_FORMATS.join(',')})`);
+  addCollectOptions(scan);
+  addRuleOptions(scan);
+  addGateOptions(scan);
+  scan.addHelpText('after', `\nExamples:\n  posture scan\n  posture scan ../service --format json,md --fail-on medium\n  posture scan --sources all --github-org acme --aws-regions eu-west-1\n${EXIT_HELP}`);
+  scan.action(async (target: string, options: CommonOptions) => {
+    const loaded = configOf(options);
+    const formats = parseFormats(options.format, loaded.config, DEFAULT_FORMATS);
+    const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
+    const scanTime = parseScanTime(options.scanTime) ?? new Date();
+    const facts = await collectStage(rt, {
+      target,
+      loaded,
+      sources: options.sources,
+      exclude: options.exclude,
+      scanTime,
+      ruleSet,
+      collectorOptions: collectorOptionsOf(options),
+      demo: options.demo,
+    });
+    const result = evaluateStage(rt, { facts, loaded, ruleSet, scanTime, root: path.resolve(rt.cwd, target) });
+    const outDir = path.resolve(rt.cwd, options.out ?? 'posture-report');
+    writeReports(rt, outDir, result, formats, facts);
+    const decision = gate(result, { failOn: failOnOf(options.failOn, loaded.config), failOnGaps: Boolean(options.failOnGaps), require: splitList(options.require) });
+    rt.logger.info(`posture: ${summaryLine(result)}`);
+    for (const reason of decision.reasons) rt.logger.info(`posture: exit ${decision.code}: ${reason}`);
+    rt.logger.info(`posture: reports written to ${path.relative(rt.cwd, outDir) || '.'}/`);
+    setExit(decision.code);
+  });
+
+  const collect = program
+    .command('collect')
+    .description('run the collectors and write the facts document')
+    .argument('[path]', 'source tree to scan', '.')
+    .option('--out <file>', 'facts document to write ("-" for stdout)', '-');
+  addCollectOptions(collect);
+  addRuleOptions(collect);
+  collect.action(async (target: string, options: CommonOptions) => {
+    const loaded = configOf(options);
+    const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
+    const facts = await collectStage(rt, {
+      target,
+      loaded,
+      sources: options.sources,
+      exclude: options.exclude,
+      scanTime: parseScanTime(options.scanTime),
+      ruleSet,
+      collectorOptions: collectorOptionsOf(options),
+      demo: options.demo,
+    });
+    writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), rt.redact(`${JSON.stringify(facts, null, 2)}\n`));
+    setExit(EXIT.ok);
+  });
+
+  const evaluateCommand = program
+    .command('evaluate')
+    .description('evaluate a facts document with the rules and write the result document')
+    .argument('<facts>', 'facts document ("-" for stdin)')
+    .option('--out <file>', 'result document to write ("-" for stdout)', '-')
+    .option('--scan-time <iso>', 'the clock that ages are computed against (default: when collection started)')
+    .option('--root <dir>', 'scanned tree, for its .posture-ignore.yaml');
+  addRuleOptions(evaluateCommand);
+  addGateOptions(evaluateCommand);
+  evaluateCommand.action((file: string, options: CommonOptions & { root?: string }) => {
+    const loaded = configOf(options);
+    const facts = loadJsonDocument<FactsDocument>(rt.schemas, 'facts', file === '-' ? '-' : path.resolve(rt.cwd, file));
+    validateFacts(rt, facts, file);
+    const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
+    const result = evaluateStage(rt, { facts, loaded, ruleSet, scanTime: parseScanTime(options.scanTime), root: options.root ? path.resolve(rt.cwd, options.root) : undefined });
+    writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), rt.redact(`${JSON.stringify(result, null, 2)}\n`));
+    const decision = gate(result, { failOn: failOnOf(options.failOn, loaded.config), failOnGaps: Boolean(options.failOnGaps), require: splitList(options.require) });
+    rt.logger.info(`posture: ${summaryLine(result)}`);
+    setExit(decision.code);
+  });
+
+  program
+    .command('report')
+    .description('render reports from a result document')
+    .argument('<result>', 'result document')
+    .option('--out <dir>', 'output directory', 'posture-report')
+    .option('--format <formats>', `comma-separated formats (default: ${DEFAULT_FORMATS.join(',')})`)
+    .action((file: string, options: CommonOptions) => {
+      const loaded = configOf(options);
+      const formats = parseFormats(options.format, loaded.config, DEFAULT_FORMATS);
+      const result = loadJsonDocument<ResultDocument>(rt.schemas, 'result', path.resolve(rt.cwd, file));
+      const written = writeReports(rt, path.resolve(rt.cwd, options.out ?? 'posture-report'), result, formats);
+      rt.logger.info(`posture: wrote ${written.map((f) => path.relative(rt.cwd, f)).join(', ')}`);
+      setExit(EXIT.ok);
+    });
+
+  const rules = program.command('rules').description('list and test rules');
+  addRuleOptions(
+    rules
+      .command('list')
+      .description('list the rules: id, severity, CSF function, resource kind')
+      .option('--json', 'print JSON instead of a table'),
+  ).action((options: CommonOptions & { json?: boolean }) => {
+    const ruleSet = loadRuleSet(rt, configOf(options), { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
+    const rows = ruleSet.rules.map((rule) => ({
+      id: rule.id,
+      severity: rule.severity,
+      function: rule.csf[0]?.id.split('.')[0] ?? '',
+      resource: rule.resource,
+      title: rule.title,
+      builtin: rule.builtin,
+    }));
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    } else {
+      const width = Math.max(2, ...rows.map((r) => r.id.length));
+      process.stdout.write(`${'ID'.padEnd(width)}  SEVERITY  CSF  RESOURCE\n`);
+      for (const row of rows) process.stdout.write(`${row.id.padEnd(width)}  ${row.severity.padEnd(8)}  ${row.function.padEnd(3)}  ${row.resource}\n`);
+      process.stdout.write(`${rows.length} rules; functions covered: ${CSF_FUNCTIONS.filter((fn) => rows.some((r) => r.function === fn)).join(', ')}\n`);
+    }
+    setExit(EXIT.ok);
+  });
+  addRuleOptions(rules.command('test').description("run the rules' pass / fail / unknown test cases")).action((options: CommonOptions) => {
+    const loaded = configOf(options);
+    const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
+    const dirs = [BUILTIN_RULES_DIR, ...(loaded.config.rules?.dirs ?? []), ...(options.rulesDir ?? []).map((d) => path.resolve(rt.cwd, d))];
+    const problems = checkRuleTestLayout(ruleSet.rules, dirs);
+    let failed = problems.length;
+    for (const problem of problems) process.stdout.write(`FAIL ${problem}\n`);
+    let passed = 0;
+    for (const rule of ruleSet.rules) {
+      let outcomes;
+      try {
+        outcomes = runRuleTests(rule, rt.schemas);
+      } catch (error) {
+        failed++;
+        process.stdout.write(`FAIL ${rule.id}: ${describeError(error)}\n`);
+        continue;
+      }
+      for (const outcome of outcomes) {
+        if (outcome.ok) passed++;
+        else {
+          failed++;
+          process.stdout.write(`FAIL ${outcome.rule} > ${outcome.name}: ${outcome.problem}\n`);
+        }
+      }
+    }
+    process.stdout.write(`${passed} passed, ${failed} failed\n`);
+    setExit(failed > 0 ? EXIT.findings : EXIT.ok);
+  });
+
+  return program;
+};
+

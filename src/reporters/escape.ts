@@ -1,0 +1,18 @@
+/**
+ * Escapes outside text for GitHub-flavoured Markdown: punctuation that would format, `|` that
+ * would break a table, `<` and `>` so no raw HTML is ever emitted (GitHub renders `<img>` as an
+ * outbound request), and `@mention` / `#123` references broken with a zero-width space so a report
+ * cannot ping people or link issues.
+ */
+export const escapeMarkdown = (text: string): string =>
+  text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]|~])/g, '\\$1')
+    .replace(/@(?=\w)/g, '@\u200b')
+    .replace(/#(?=\d)/g, '#\u200b');
+
+/** Text for inside a code span: backticks cannot be escaped there, so they are replaced. */
+export const codeSpan = (text: string): string => `\`${text.replace(/[\r\n]+/g, ' ').replace(/`/g, 'ʼ')}\``;

@@ -1,0 +1,163 @@
+import { CSF_FUNCTIONS, type CsfFunction, type Finding, type ResultDocument, type RuleMeta } from '../engine/types.js';
+import { codeSpan, escapeMarkdown as md } from './escape.js';
+
+/** GitHub takes 65,535 characters in a PR comment or check-run summary; stay well below. */
+export const MARKDOWN_BYTE_LIMIT = 60_000;
+
+export const FUNCTION_NAMES: Record<CsfFunction, string> = {
+  GV: 'Govern',
+  ID: 'Identify',
+  PR: 'Protect',
+  DE: 'Detect',
+  RS: 'Respond',
+  RC: 'Recover',
+};
+
+export type MarkdownOptions = {
+  /** Extra sections (e.g. the threat register) placed after the summary. */
+  extraSections?: string[];
+  limitBytes?: number;
+};
+
+const SEVERITY_LABEL: Record<Finding['severity'], string> = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', low: 'LOW', info: 'INFO' };
+
+const where = (finding: Finding): string =>
+  finding.location ? codeSpan(`${finding.location.path}${finding.location.line ? `:${finding.location.line}` : ''}`) : codeSpan(finding.resource.id);
+
+const renderFinding = (finding: Finding, rule: RuleMeta | undefined): string => {
+  const lines = [`- **${SEVERITY_LABEL[finding.severity]}** ${codeSpan(finding.ruleId)}: ${md(finding.message)}`, `  - Resource: ${where(finding)}`];
+  const evidence = finding.evidence.slice(0, 10);
+  for (const item of evidence) lines.push(`  - ${item.line ? `line ${item.line}: ` : ''}${md(item.detail)}`);
+  if (finding.evidence.length > evidence.length) lines.push(`  - and ${finding.evidence.length - evidence.length} more`);
+  if (finding.suppression) lines.push(`  - Suppression by ${md(finding.suppression.owner)} expired on ${finding.suppression.expires}`);
+  if (rule) lines.push(`  - Fix: ${md(rule.remediation.text)}`);
+  return lines.join('\n');
+};
+
+const header = (result: ResultDocument): string[] => {
+  const target = result.scan.targets.treeId ?? result.scan.targets.path ?? 'scan';
+  const out = [`# posture report: ${md(target)}`, ''];
+  if (result.scan.demo) out.push('> **Simulated data.** This report describes the fictional demo estate shipped with posture, not a real system.', '');
+  out.push(
+    `Scanned ${result.scan.scanTime} with ${result.tool.name} ${result.tool.version}: ${result.rules.length} rules, ${result.coverage.sources.length} sources.`,
+    '',
+  );
+  return out;
+};
+
+const summary = (result: ResultDocument): string[] => {
+  const s = result.summary;
+  const failing = s.byStatus.fail;
+  const severities = (['critical', 'high', 'medium', 'low', 'info'] as const).filter((sev) => s.bySeverity[sev] > 0).map((sev) => `${s.bySeverity[sev]} ${sev}`);
+  const incomplete = result.coverage.sources.filter((source) => source.status !== 'complete');
+  const out = [
+    '## Summary',
+    '',
+    `**${failing} failing**${severities.length ? ` (${severities.join(', ')})` : ''}, **${s.byStatus.unknown} could not be checked**, ${s.byStatus.pass} passing, ${s.byStatus.suppressed} suppressed, ${s.byStatus.not_applicable} not applicable.`,
+    '',
+  ];
+  if (incomplete.length > 0) {
+    out.push(`**The scan was incomplete:** ${incomplete.map((source) => `${source.id} ${source.status}`).join(', ')}. See "What the scan could not see".`, '');
+  }
+  out.push('| CSF 2.0 function | Fail | Unknown | Pass | Suppressed | N/A |', '|---|---:|---:|---:|---:|---:|');
+  for (const fn of CSF_FUNCTIONS) {
+    const c = s.byFunction[fn];
+    const total = c.fail + c.unknown + c.pass + c.suppressed + c.not_applicable;
+    out.push(`| ${FUNCTION_NAMES[fn]} (${fn}) | ${c.fail} | ${c.unknown} | ${c.pass} | ${c.suppressed} | ${c.not_applicable}${total === 0 ? ' (no rule covers it)' : ''} |`);
+  }
+  out.push('');
+  return out;
+};
+
+const failing = (result: ResultDocument, limit: number): string[] => {
+  const rules = new Map(result.rules.map((rule) => [rule.id, rule]));
+  const fails = result.findings.filter((f) => f.status === 'fail');
+  const out = ['## Failing findings', ''];
+  if (fails.length === 0) return [...out, 'None.', ''];
+  let shown = 0;
+  for (const fn of CSF_FUNCTIONS) {
+    const group = fails.filter((f) => f.csf.function === fn);
+    if (group.length === 0 || shown >= limit) continue;
+    out.push(`### ${FUNCTION_NAMES[fn]} (${fn})`, '');
+    for (const finding of group) {
+      if (shown >= limit) break;
+      out.push(renderFinding(finding, rules.get(finding.ruleId)));
+      shown++;
+    }
+    out.push('');
+  }
+  if (shown < fails.length) {
+    out.push(`**${fails.length - shown} more failing findings are not shown here** to stay within GitHub's size limit: see report.html or result.json for all of them.`, '');
+  }
+  return out;
+};
+
+const blind = (result: ResultDocument): string[] => {
+  const out = ['## What the scan could not see', '', '| Source | Status | API calls | Gaps |', '|---|---|---:|---|'];
+  for (const source of result.coverage.sources) {
+    const reason = source.reason ? ` (${md(source.reason)})` : '';
+    out.push(`| ${source.id} | ${source.status}${reason} | ${source.calls.total} | ${source.gaps.length} |`);
+  }
+  out.push('');
+  const gaps = result.coverage.sources.flatMap((source) => source.gaps.map((gap) => ({ source: source.id, gap })));
+  for (const { source, gap } of gaps.slice(0, 50)) {
+    out.push(`- ${source}: ${codeSpan(gap.resource)} ${md(gap.attributes.join(', '))}: ${md(gap.reason)}${gap.permission ? ` (needs ${codeSpan(gap.permission)})` : ''}`);
+  }
+  if (gaps.length > 50) out.push(`- and ${gaps.length - 50} more gaps (see result.json)`);
+  const unknowns = new Map<string, { count: number; reason: string; permission?: string }>();
+  for (const finding of result.findings.filter((f) => f.status === 'unknown')) {
+    const key = `${finding.ruleId}\u0000${finding.unknown?.reason ?? ''}`;
+    const entry = unknowns.get(key) ?? { count: 0, reason: finding.unknown?.reason ?? 'unknown', ...(finding.unknown?.permission ? { permission: finding.unknown.permission } : {}) };
+    entry.count++;
+    unknowns.set(key, entry);
+  }
+  if (unknowns.size > 0) {
+    out.push('', 'Rules that could not be checked (neither pass nor fail):', '');
+    for (const [key, entry] of unknowns) {
+      out.push(`- ${codeSpan(key.split('\u0000')[0] as string)} on ${entry.count} resource(s): ${md(entry.reason)}${entry.permission ? ` (needs ${codeSpan(entry.permission)})` : ''}`);
+    }
+  }
+  if (result.coverage.excluded.length > 0) {
+    const shown = result.coverage.excluded.slice(0, 20);
+    out.push('', `Excluded from the scan (not checked): ${shown.map(codeSpan).join(', ')}${result.coverage.excluded.length > 20 ? ` and ${result.coverage.excluded.length - 20} more` : ''}`);
+  }
+  out.push('');
+  return out;
+};
+
+const suppressions = (result: ResultDocument): string[] => {
+  if (result.suppressions.length === 0) return [];
+  const out = ['## Suppressions and accepted risks', '', '| Rule | Resource | State | Owner | Expires | Reason |', '|---|---|---|---|---|---|'];
+  for (const s of result.suppressions) {
+    out.push(`| ${codeSpan(s.rule)} | ${codeSpan(s.resource)} | ${s.state} | ${md(s.owner)} | ${s.expires} | ${md(s.reason)} |`);
+  }
+  out.push('');
+  return out;
+};
+
+/**
+ * The Markdown report: summary by CSF function and severity, failing findings grouped by function
+ * with their remediation, and what the scan could not see. Sized for a PR comment or step summary:
+ * when it would exceed the byte limit, failing findings are cut (most severe kept) with a pointer
+ * to the full reports.
+ */
+export const renderMarkdown = (result: ResultDocument, options: MarkdownOptions = {}): string => {
+  const limit = options.limitBytes ?? MARKDOWN_BYTE_LIMIT;
+  const build = (findingLimit: number): string =>
+    [...header(result), ...summary(result), ...(options.extraSections ?? []), ...failing(result, findingLimit), ...blind(result), ...suppressions(result)].join('\n');
+  const failCount = result.summary.byStatus.fail;
+  let text = build(failCount);
+  if (Buffer.byteLength(text) <= limit) return text;
+  let low = 0;
+  let high = failCount;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (Buffer.byteLength(build(mid)) <= limit) low = mid;
+    else high = mid - 1;
+  }
+  text = build(low);
+  if (Buffer.byteLength(text) <= limit) return text;
+  // Even without findings the coverage is too long: cut at a line boundary below the limit.
+  const cut = Buffer.from(text).subarray(0, limit - 200).toString('utf8').replace(/\n[^\n]*$/, '').replace(/\uFFFD$/, '');
+  return `${cut}\n\n**Report cut to stay within GitHub's size limit: see report.html or result.json.**\n`;
+};
