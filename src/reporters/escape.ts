@@ -14,5 +14,8 @@ export const escapeMarkdown = (text: string): string =>
     .replace(/@(?=\w)/g, '@\u200b')
     .replace(/#(?=\d)/g, '#\u200b');
 
-/** Text for inside a code span: backticks cannot be escaped there, so they are replaced. */
-export const codeSpan = (text: string): string => `\`${text.replace(/[\r\n]+/g, ' ').replace(/`/g, 'ʼ')}\``;
+/**
+ * Outside text as a code span, where GitHub shows HTML and Markdown literally. A backtick cannot be
+ * escaped inside one, so it is replaced; `|` is escaped because a table row ends at it even there.
+ */
+export const codeSpan = (text: string): string => `\`${text.replace(/[\r\n]+/g, ' ').replace(/`/g, 'ʼ').replace(/\|/g, '\\|')}\``;
