@@ -10,7 +10,7 @@ import { packageRoot } from '../util/package-root.js';
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 /** The documents posture reads, each with a schema under schemas/. */
-export type DocumentType = 'facts' | 'result' | 'rule' | 'rule-test' | 'config' | 'ignore-file';
+export type DocumentType = 'facts' | 'result' | 'rule' | 'rule-test' | 'config' | 'ignore-file' | 'threat-model';
 
 const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 const MAX_YAML_BYTES = 4 * 1024 * 1024;
@@ -117,7 +117,7 @@ export const parseYaml = (text: string, file: string, template: ErrorTemplate = 
   const counter = new LineCounter();
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false, strict: true });
+    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true, strict: true });
   } catch (error) {
     throw new PostureError(template, `cannot parse YAML: ${(error as Error).message}`, { file });
   }
