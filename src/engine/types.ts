@@ -1,4 +1,5 @@
 import type { CollectorId, Location, ResourceKind, SourceReport } from '../facts/types.js';
+import type { AssetEntry, BaselineSummary, RegisterEntry, RiskEntry, ThreatModelInfo } from '../threat-model/types.js';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const satisfies readonly Severity[];
@@ -124,4 +125,13 @@ export type ResultDocument = {
   summary: Summary;
   coverage: { sources: SourceReport[]; excluded: string[] };
   suppressions: SuppressionState[];
+  /** The threat model the assets were chosen by (src/threat-model). */
+  threatModel?: ThreatModelInfo;
+  assets?: AssetEntry[];
+  /** One entry per asset and STRIDE category. */
+  threatRegister?: RegisterEntry[];
+  /** Failing and accepted findings scored, highest residual risk first. */
+  risks?: RiskEntry[];
+  /** What changed since the baseline result, when one was given. */
+  baseline?: BaselineSummary;
 };

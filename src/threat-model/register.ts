@@ -1,0 +1,263 @@
+import { isExpired } from '../engine/suppressions.js';
+import { SEVERITIES, STATUSES, THREATS, type Finding, type ResultDocument, type Severity, type Status, type Threat } from '../engine/types.js';
+import type { FactsDocument, Resource } from '../facts/types.js';
+import { deriveExposures, exposureKey, type ExposureVerdict } from './exposure.js';
+import { defaultAttackers } from './model.js';
+import { bandOf, riskFormula, scoreRisk, widerExposure } from './risk.js';
+import { assignResources } from './select.js';
+import type {
+  AssetEntry,
+  AssetResource,
+  Classification,
+  DeclaredExposure,
+  Exposure,
+  LoadedThreatModel,
+  RegisterEntry,
+  RegisterRule,
+  RegisterStatus,
+  RiskEntry,
+  StatusCounts,
+  ThreatModel,
+  ThreatModelSection,
+} from './types.js';
+
+type InventoryItem = Pick<Resource, 'kind' | 'id' | 'name' | 'source' | 'scope' | 'tags' | 'attributes'>;
+
+const DEFAULT_BANNER = 'CONFIDENTIAL';
+
+const emptyCounts = (): StatusCounts => Object.fromEntries(STATUSES.map((s) => [s, 0])) as StatusCounts;
+
+const SEVERITY_RANK: Record<Severity, number> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<Severity, number>;
+const RULE_STATUS_RANK: Record<RegisterRule['status'], number> = { fail: 0, unknown: 1, suppressed: 2, pass: 3 };
+
+/** The resources to model: the facts' inventory, plus any resource a finding names that it lacks. */
+const inventoryOf = (result: ResultDocument, facts: FactsDocument | Resource[]): InventoryItem[] => {
+  const resources = Array.isArray(facts) ? facts : facts.resources;
+  const seen = new Set<string>();
+  const items: InventoryItem[] = [];
+  for (const resource of resources) {
+    const key = exposureKey(resource);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    items.push(resource);
+  }
+  for (const finding of result.findings) {
+    const key = exposureKey(finding.resource);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    items.push({ ...finding.resource, attributes: {} });
+  }
+  return items;
+};
+
+const normaliseModel = (model: LoadedThreatModel | ThreatModel): LoadedThreatModel =>
+  'model' in model && 'source' in model ? model : { model, source: 'file' };
+
+const floorOf = (declared: DeclaredExposure | undefined, zoneUntrusted: boolean): Exposure | undefined => {
+  if (zoneUntrusted) return declared ? widerExposure(declared, 'internet-facing') : 'internet-facing';
+  return declared;
+};
+
+/**
+ * Builds the threat-model section of the result document: the assets the model selects from the
+ * scanned resources, the threat register (asset × STRIDE category: which mitigating rules pass,
+ * fail or could not be checked) and the failing findings scored as risks. Pure: the same inputs
+ * give the same section.
+ */
+export const buildThreatModelSection = (
+  result: ResultDocument,
+  facts: FactsDocument | Resource[],
+  threatModel: LoadedThreatModel | ThreatModel,
+  scanTime: Date | string,
+): ThreatModelSection => {
+  const loaded = normaliseModel(threatModel);
+  const { model } = loaded;
+  const now = typeof scanTime === 'string' ? new Date(scanTime) : scanTime;
+  const formula = riskFormula();
+  const inventory = inventoryOf(result, facts);
+  const exposures = deriveExposures(inventory, result.scan.targets.treeId);
+  const exposureOf = (r: { kind: string; id: string }): ExposureVerdict =>
+    exposures.get(exposureKey(r)) ?? { exposure: 'unknown', reason: 'not in the inventory' };
+  const defaultClassification: Classification = model.defaults?.classification ?? 'internal';
+  const zones = new Map((model.trustZones ?? []).map((zone) => [zone.id, zone]));
+  const attackers = model.attackers ?? defaultAttackers();
+
+  const toAssetResource = (r: InventoryItem): AssetResource => {
+    const verdict = exposureOf(r);
+    return {
+      kind: r.kind,
+      id: r.id,
+      name: r.name,
+      source: r.source,
+      ...(r.tags && Object.keys(r.tags).length > 0 ? { tags: r.tags } : {}),
+      exposure: verdict.exposure,
+      exposureReason: verdict.reason,
+    };
+  };
+
+  const { byAsset, unmatched } = assignResources(model.assets, inventory);
+  const assets: AssetEntry[] = [];
+  const floors = new Map<string, Exposure | undefined>();
+  const assetOfResource = new Map<string, AssetEntry>();
+  for (const asset of model.assets) {
+    const members = (byAsset.get(asset.id) ?? []).map(toAssetResource);
+    const floor = floorOf(asset.exposure, asset.zone !== undefined && zones.get(asset.zone)?.trust === 'untrusted');
+    floors.set(asset.id, floor);
+    const widest = members.reduce<Exposure | undefined>((acc, m) => (acc ? widerExposure(acc, m.exposure) : m.exposure), undefined);
+    const entry: AssetEntry = {
+      id: asset.id,
+      name: asset.name,
+      ...(asset.description ? { description: asset.description } : {}),
+      classification: asset.classification,
+      owner: asset.owner,
+      ...(asset.zone ? { zone: asset.zone } : {}),
+      source: 'model',
+      ...(asset.exposure ? { declaredExposure: asset.exposure } : {}),
+      exposure: widest && floor ? widerExposure(widest, floor) : (widest ?? floor ?? 'unknown'),
+      resources: members,
+      findings: emptyCounts(),
+      risk: 0,
+      band: 'none',
+    };
+    assets.push(entry);
+    for (const member of members) assetOfResource.set(exposureKey(member), entry);
+  }
+  for (const resource of unmatched) {
+    const member = toAssetResource(resource);
+    const entry: AssetEntry = {
+      id: `${resource.kind}:${resource.id}`,
+      name: resource.name,
+      classification: defaultClassification,
+      ...(model.defaults?.owner ? { owner: model.defaults.owner } : {}),
+      source: 'default',
+      exposure: member.exposure,
+      resources: [member],
+      findings: emptyCounts(),
+      risk: 0,
+      band: 'none',
+    };
+    assets.push(entry);
+    assetOfResource.set(exposureKey(member), entry);
+  }
+
+  // Risks: every failing or accepted finding, scored on its own resource's exposure raised to its asset's floor.
+  const risks: RiskEntry[] = [];
+  const residualOf = new Map<string, number>();
+  const findingsByAsset = new Map<string, Finding[]>();
+  for (const finding of result.findings) {
+    const asset = assetOfResource.get(exposureKey(finding.resource));
+    if (!asset) continue;
+    asset.findings[finding.status]++;
+    const list = findingsByAsset.get(asset.id) ?? [];
+    list.push(finding);
+    findingsByAsset.set(asset.id, list);
+    if (finding.status !== 'fail' && finding.status !== 'suppressed') continue;
+    const own = exposureOf(finding.resource).exposure;
+    const floor = floors.get(asset.id);
+    const exposure = floor ? widerExposure(own, floor) : own;
+    const scored = scoreRisk(finding.severity, asset.classification, exposure, formula);
+    const accepted = finding.status === 'suppressed' && finding.suppression !== undefined && !isExpired(finding.suppression.expires, now);
+    const state: RiskEntry['state'] = accepted ? 'accepted' : finding.suppression ? 'acceptance-expired' : 'open';
+    const residual = accepted ? 0 : scored.score;
+    residualOf.set(finding.fingerprint, residual);
+    risks.push({
+      fingerprint: finding.fingerprint,
+      ruleId: finding.ruleId,
+      title: finding.title,
+      asset: asset.id,
+      resource: { kind: finding.resource.kind, id: finding.resource.id, name: finding.resource.name },
+      severity: finding.severity,
+      classification: asset.classification,
+      exposure,
+      threats: finding.threats,
+      score: scored.score,
+      residual,
+      band: bandOf(residual, formula),
+      state,
+      ...(finding.suppression ? { acceptance: { ...finding.suppression } } : {}),
+      formula: scored.formula,
+    });
+    if (residual > asset.risk) {
+      asset.risk = residual;
+      asset.band = bandOf(residual, formula);
+    }
+  }
+  risks.sort(
+    (a, b) =>
+      b.residual - a.residual ||
+      b.score - a.score ||
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      a.resource.id.localeCompare(b.resource.id) ||
+      a.fingerprint.localeCompare(b.fingerprint),
+  );
+
+  const threatRegister: RegisterEntry[] = [];
+  for (const asset of assets) {
+    const findings = (findingsByAsset.get(asset.id) ?? []).filter((f) => f.status !== 'not_applicable');
+    const multiple = asset.resources.length > 1;
+    for (const threat of THREATS) {
+      const rules = new Map<string, RegisterRule>();
+      let risk = 0;
+      for (const finding of findings) {
+        if (!finding.threats.includes(threat)) continue;
+        const status = finding.status as RegisterRule['status'];
+        let rule = rules.get(finding.ruleId);
+        if (!rule) {
+          rule = { ruleId: finding.ruleId, title: finding.title, severity: finding.severity, status, counts: { pass: 0, fail: 0, unknown: 0, suppressed: 0 }, findings: [], evidence: [] };
+          rules.set(finding.ruleId, rule);
+        }
+        rule.counts[status]++;
+        rule.findings.push(finding.fingerprint);
+        if (RULE_STATUS_RANK[status] < RULE_STATUS_RANK[rule.status]) rule.status = status;
+        if (SEVERITY_RANK[finding.severity] < SEVERITY_RANK[rule.severity]) rule.severity = finding.severity;
+        const prefix = multiple ? `${finding.resource.name}: ` : '';
+        if (status === 'fail') {
+          risk = Math.max(risk, residualOf.get(finding.fingerprint) ?? 0);
+          for (const item of finding.evidence) rule.evidence.push(`${prefix}${item.line ? `line ${item.line}: ` : ''}${item.detail}`);
+          if (finding.evidence.length === 0) rule.evidence.push(`${prefix}${finding.message}`);
+        } else if (status === 'unknown' && finding.unknown) {
+          rule.evidence.push(`${prefix}could not be checked: ${finding.unknown.reason}${finding.unknown.permission ? ` (needs ${finding.unknown.permission})` : ''}`);
+        }
+        if (rule.evidence.length > 5) rule.evidence.length = 5;
+      }
+      const ordered = [...rules.values()].sort((a, b) => RULE_STATUS_RANK[a.status] - RULE_STATUS_RANK[b.status] || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.ruleId.localeCompare(b.ruleId));
+      threatRegister.push({
+        asset: asset.id,
+        threat,
+        status: cellStatus(ordered),
+        attackers: attackers.filter((attacker) => attacker.threats.includes(threat)).map((attacker) => attacker.id),
+        risk,
+        rules: ordered,
+      });
+    }
+  }
+
+  const target = result.scan.targets.treeId ?? result.scan.targets.path;
+  return {
+    threatModel: {
+      name: loaded.source === 'default' && target ? `${model.name} for ${target}` : model.name,
+      ...(model.scope ? { scope: model.scope } : {}),
+      ...(model.owner ? { owner: model.owner } : {}),
+      source: loaded.source,
+      ...(loaded.file ? { file: loaded.file } : {}),
+      reportClassification: model.reportClassification ?? DEFAULT_BANNER,
+      defaultClassification,
+      trustZones: model.trustZones ?? [],
+      attackers,
+      formula,
+    },
+    assets,
+    threatRegister,
+    risks,
+  };
+};
+
+const cellStatus = (rules: RegisterRule[]): RegisterStatus => {
+  const has = (status: Status): boolean => rules.some((r) => r.counts[status as keyof RegisterRule['counts']] > 0);
+  if (has('fail')) return 'at-risk';
+  if (has('unknown')) return 'unverified';
+  if (has('suppressed')) return 'accepted';
+  if (has('pass')) return 'mitigated';
+  return 'not-covered';
+};
