@@ -33,6 +33,8 @@ export type CompiledRule = {
   explain: ValidateFunction;
   applies?: ValidateFunction;
   roots: string[];
+  /** `requires` split into segments once, not per resource. */
+  required: { path: string; segments: string[] }[];
 };
 
 export type Decision = {
@@ -66,6 +68,7 @@ export const createEngine = (scanTime: Date): Engine => {
       explain: thorough.compile(condition as object),
       applies: when === undefined ? undefined : fast.compile(when as object),
       roots: [...new Set(rule.requires.map((p) => p.split('.')[0] as string))],
+      required: rule.requires.map((p) => ({ path: p, segments: p.split('.') })),
     };
   };
 
@@ -73,8 +76,9 @@ export const createEngine = (scanTime: Date): Engine => {
     let attributes = resource.attributes;
     const unknownPaths: string[] = [];
     let firstMarker: { reason: string; permission?: string } | undefined;
-    for (const required of compiled.rule.requires) {
-      const value = getPath(attributes, required);
+    for (const { path: required, segments } of compiled.required) {
+      const value = valueAt(attributes, segments);
+      if (value !== undefined && (value === null || typeof value !== 'object')) continue;
       const found = value === undefined ? missingAt(attributes, required) : findUnknown(value, required);
       if (!found) continue;
       unknownPaths.push(found.path);
@@ -107,6 +111,15 @@ export const createEngine = (scanTime: Date): Engine => {
 };
 
 const NOT_COLLECTED = 'not collected';
+
+const valueAt = (attributes: Record<string, unknown>, segments: string[]): unknown => {
+  let current: unknown = attributes;
+  for (const segment of segments) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+};
 
 /** A required path that is absent: unknown unless an ancestor is a real null ("not configured"). */
 const missingAt = (attributes: Record<string, unknown>, required: string): { path: string; marker: Unknown } | undefined => {
@@ -279,6 +292,9 @@ export type EvaluateOptions = {
   tool: { name: string; version: string };
 };
 
+/** Code-unit order: stable across locales and far cheaper than localeCompare. */
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 const STATUS_ORDER: Record<Status, number> = { fail: 0, unknown: 1, suppressed: 2, pass: 3, not_applicable: 4 };
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
@@ -301,9 +317,9 @@ export const evaluate = (facts: FactsDocument, options: EvaluateOptions): Result
     (a, b) =>
       STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      a.ruleId.localeCompare(b.ruleId) ||
-      a.resource.id.localeCompare(b.resource.id) ||
-      a.fingerprint.localeCompare(b.fingerprint),
+      compareText(a.ruleId, b.ruleId) ||
+      compareText(a.resource.id, b.resource.id) ||
+      compareText(a.fingerprint, b.fingerprint),
   );
   return {
     schemaVersion: '1',
