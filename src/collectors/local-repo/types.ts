@@ -61,7 +61,8 @@ export type WorkflowAction = {
   reusable: boolean;
 };
 
-export type UntrustedCheckout = { line: number; job: string; ref: string; how: 'actions/checkout' | 'run' };
+/** A step that checks out a pull request's code: `ref` is the expression or argument naming it. */
+export type UntrustedCheckout = { line: number; job: string; ref: string; how: 'actions/checkout' | 'gh pr checkout' | 'git' };
 
 export type WorkflowAttributes = {
   name: string | null | Unknown;

@@ -11,7 +11,7 @@ const PR_HEAD =
   /github\.event\.pull_request\.head\.(sha|ref)|github\.head_ref|github\.event\.pull_request\.merge_commit_sha|refs\/pull\/|github\.event\.workflow_run\.head_(sha|branch|commit\.id)/;
 const PR_HEAD_REPOSITORY = /github\.event\.pull_request\.head\.repo\.|github\.event\.workflow_run\.head_repository\./;
 const GIT_CHECKOUT = /\bgit\s+(checkout|fetch|pull|switch|reset)\b/;
-const GH_PR_CHECKOUT = /\bgh\s+pr\s+checkout\b/;
+const GH_PR_CHECKOUT = /\bgh\s+pr\s+checkout\b([^\n;&|]*)/;
 
 export const ATTRIBUTE_NAMES: (keyof WorkflowAttributes)[] = ['name', 'triggers', 'permissions', 'jobs', 'actions', 'untrustedCheckouts'];
 
@@ -125,8 +125,9 @@ export const parseWorkflow = (text: string): WorkflowAttributes => {
       const run = stringOf(runPair?.value);
       if (run !== undefined) {
         const head = PR_HEAD.exec(run)?.[0];
-        if (GH_PR_CHECKOUT.test(run)) untrustedCheckouts.push({ line: lineOf(runPair?.key, jobLine), job: id, ref: 'gh pr checkout', how: 'run' });
-        else if (head && GIT_CHECKOUT.test(run)) untrustedCheckouts.push({ line: lineOf(runPair?.key, jobLine), job: id, ref: head, how: 'run' });
+        const gh = GH_PR_CHECKOUT.exec(run);
+        if (gh) untrustedCheckouts.push({ line: lineOf(runPair?.key, jobLine), job: id, ref: gh[1]?.trim() || 'the current pull request', how: 'gh pr checkout' });
+        else if (head && GIT_CHECKOUT.test(run)) untrustedCheckouts.push({ line: lineOf(runPair?.key, jobLine), job: id, ref: head, how: 'git' });
       }
     }
   }
