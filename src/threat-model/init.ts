@@ -172,7 +172,7 @@ const zonesFor = (groups: Group[]): TrustZone[] => {
 };
 
 // Comments must stay comments: a resource name with a line break must not start a YAML line.
-const commentText = (text: string): string => text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+const commentText = (text: string): string => [...text].map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' || c === '\u2028' || c === '\u2029' ? ' ' : c)).join('');
 
 /** Builds the starter threat-model.yaml text for a result document. */
 export const starterModelYaml = (result: ResultDocument, schemas: SchemaSet = createSchemaSet()): { text: string; assets: number; resources: number } => {
@@ -212,18 +212,17 @@ export const starterModelYaml = (result: ResultDocument, schemas: SchemaSet = cr
       node.commentBefore = commentText(` ${group.members.length} resource(s) now: ${names}${more}`) + (group.note ? `\n${commentText(` note: ${group.note}`)}` : '');
     });
   }
-  const accepted = doc.get('acceptedRisks', true);
-  if (accepted && typeof accepted === 'object') {
-    (accepted as { comment?: string }).comment = [
-      ' Accepted risks are suppressions; each needs a reason, an owner and an expiry date, e.g.:',
-      ' - rule: s3-bucket-versioning-enabled',
-      '   resource: arn:aws:s3:::acme-build-cache-*',
-      '   reason: Rebuildable cache; versioning would only add cost',
-      '   owner: platform@example.com',
-      '   expires: 2026-12-31',
-      '   ticket: SEC-123',
-    ].join('\n');
-  }
+  // After the last key, acceptedRisks, so the example sits where it would be written.
+  doc.comment = [
+    ' Accepted risks are suppressions; each needs a reason, an owner and an expiry date. Replace [] above with e.g.:',
+    ' acceptedRisks:',
+    '   - rule: s3-bucket-versioning-enabled',
+    '     resource: arn:aws:s3:::acme-build-cache-*',
+    '     reason: Rebuildable cache; versioning would only add cost',
+    '     owner: platform@example.com',
+    '     expires: 2026-12-31',
+    '     ticket: SEC-123',
+  ].join('\n');
   return { text: doc.toString({ lineWidth: 0 }), assets: groups.length, resources: items.length };
 };
 

@@ -42,7 +42,17 @@ export const renderThreatSummaryMarkdown = (result: ResultDocument, escape: (s: 
   }
   const accepted = risks.filter((r) => r.state === 'accepted').length;
   if (accepted > 0) out.push(`${accepted} risk(s) accepted until their expiry date; they count again when it passes.`, '');
-  if (threatModel) out.push(`Risk = ${escape(threatModel.formula.text)}`, '');
+  const expired = risks.filter((r) => r.state === 'acceptance-expired');
+  if (expired.length > 0) {
+    out.push(`**${expired.length} accepted risk(s) expired and count again:**`, '');
+    for (const risk of expired.slice(0, TOP_RISKS)) {
+      const by = risk.acceptance ? ` (accepted by ${escape(risk.acceptance.owner)} until ${escape(risk.acceptance.expires)})` : '';
+      out.push(`- ${escape(risk.ruleId)} on ${escape(risk.resource.name)}: ${risk.band}, ${risk.residual}${by}`);
+    }
+    if (expired.length > TOP_RISKS) out.push(`- and ${expired.length - TOP_RISKS} more`);
+    out.push('');
+  }
+  if (threatModel) out.push(`How risk is scored: ${escape(threatModel.formula.text)}`, '');
 
   out.push('## Threat register', '');
   const legend = `${SYMBOL['at-risk']} at risk, ${SYMBOL.unverified} could not be checked, ${SYMBOL.accepted} accepted, ${SYMBOL.mitigated} mitigated, ${SYMBOL['not-covered']} no rule covers it`;

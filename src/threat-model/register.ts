@@ -1,5 +1,5 @@
 import { isExpired } from '../engine/suppressions.js';
-import { SEVERITIES, STATUSES, THREATS, type Finding, type ResultDocument, type Severity, type Status, type Threat } from '../engine/types.js';
+import { SEVERITIES, STATUSES, THREATS, type Finding, type ResultDocument, type Severity, type Status } from '../engine/types.js';
 import type { FactsDocument, Resource } from '../facts/types.js';
 import { deriveExposures, exposureKey, type ExposureVerdict } from './exposure.js';
 import { defaultAttackers } from './model.js';

@@ -7,9 +7,9 @@ const CLASSIFICATION_WEIGHT: Record<Classification, number> = { public: 1, inter
 // public exposure in noise) and never the best (that would be a false pass on what the scan missed).
 const EXPOSURE_WEIGHT: Record<Exposure, number> = { public: 3, 'internet-facing': 2, unknown: 2, internal: 1 };
 const BANDS: RiskFormula['bands'] = [
-  { band: 'critical', min: 40 },
-  { band: 'high', min: 24 },
-  { band: 'medium', min: 10 },
+  { band: 'critical', min: 60 },
+  { band: 'high', min: 30 },
+  { band: 'medium', min: 12 },
   { band: 'low', min: 1 },
 ];
 
@@ -21,7 +21,7 @@ export const riskFormula = (): RiskFormula => ({
   bands: BANDS.map((b) => ({ ...b })),
   text:
     'risk = severity (critical 10, high 7, medium 4, low 2, info 1) × classification (restricted 4, confidential 3, internal 2, public 1) × exposure (public 3, internet-facing 2, unknown 2, internal 1); ' +
-    'bands: critical ≥ 40, high ≥ 24, medium ≥ 10, low below. An active accepted risk or suppression brings the residual risk to 0 until it expires.',
+    'bands: critical ≥ 60, high ≥ 30, medium ≥ 12, low below. An active accepted risk or suppression brings the residual risk to 0 until it expires.',
 });
 
 export const bandOf = (score: number, formula: RiskFormula = riskFormula()): RiskBand => formula.bands.find((b) => score >= b.min)?.band ?? 'none';
