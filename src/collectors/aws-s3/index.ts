@@ -1,0 +1,249 @@
+import { GetBucketLocationCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import pLimit from 'p-limit';
+import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
+import { createAwsSession, type AwsSession, type AwsTuning, type Outcome } from '../../aws/session.js';
+import { awsSettings } from '../../aws/settings.js';
+import { unknown, type CoverageGap, type Resource, type Unknown } from '../../facts/types.js';
+import type { CollectContext, Collector, CollectorOutput } from '../types.js';
+import { ACCOUNT_BLOCK, ALWAYS_PROVIDED, GET_BUCKET_LOCATION_ACTION, LIST_BUCKETS_ACTION, planCalls, type BucketApi, type BucketOperation } from './apis.js';
+import { blockFrom, bucketAttributes, type Answer, type BucketAnswers } from './attributes.js';
+import { s3ClientClass, s3ControlClientClass } from './clients.js';
+import type { BlockValue } from './exposure.js';
+import { partitionOf } from './policy.js';
+
+/** Knobs for tests and benchmarks; production uses the defaults. */
+export type AwsS3Options = {
+  tuning?: AwsTuning;
+  /** ListBuckets page size (S3 allows 1 to 10,000). */
+  pageSize?: number;
+  /** Buckets worked on at once; the S3 bulkhead bounds the calls themselves. */
+  bucketConcurrency?: number;
+};
+
+type ListedBucket = { name: string; region?: string; creationDate: string | null };
+
+const NO_SUCH_BUCKET = 'NoSuchBucket';
+const DEFAULT_PAGE_SIZE = 1000;
+const DEFAULT_BUCKET_CONCURRENCY = 32;
+
+/** GetBucketLocation answers an empty constraint for us-east-1 and `EU` for the oldest eu-west-1 buckets. */
+export const regionFromLocation = (constraint: string | undefined | null): string => {
+  if (!constraint) return 'us-east-1';
+  if (constraint === 'EU') return 'eu-west-1';
+  return constraint;
+};
+
+/** The region whose endpoint answers account-wide S3 calls (ListBuckets, GetBucketLocation) for a partition. */
+const globalRegionOf = (region: string): string => ({ aws: 'us-east-1', 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' })[partitionOf(region)] ?? region;
+
+/** S3's actions are not named after its operations: put the right one on a denial. */
+const withAction = (failure: AwsFailure, action: string): AwsFailure => (failure.reason === 'AccessDenied' ? { ...failure, permission: action } : failure);
+
+const answerOf = <T>(outcome: Outcome<T>, notConfigured: string | undefined, action: string): Answer<T> => {
+  if (outcome.ok) return { kind: 'value', value: outcome.value };
+  if (notConfigured && outcome.failure.code === notConfigured) return { kind: 'not-configured' };
+  return { kind: 'unknown', marker: unknownFrom(withAction(outcome.failure, action)) };
+};
+
+const errorGap = (resource: string, attributes: string[], failure: AwsFailure, action: string): CoverageGap => gapFrom(resource, attributes, withAction(failure, action));
+
+/**
+ * The aws-s3 collector: each bucket's encryption, exposure (ACL, policy, public access blocks),
+ * transport policy, versioning, replication, Object Lock, logging, lifecycle and tags; only the
+ * calls the enabled rules need, each (bucket, API) once, against a client for the bucket's region.
+ */
+export const createAwsS3Collector = (options: AwsS3Options = {}): Collector => ({
+  id: 'aws-s3',
+  description: 'S3 buckets: encryption at rest, public exposure, TLS-only policies, versioning, replication, Object Lock, access logging, lifecycle',
+  needsCredentials: true,
+  kinds: ['aws.s3.bucket'],
+  // The AWS options (--aws-profile, --aws-regions, --aws-role-arn, --aws-external-id) are declared by aws-iam.
+  collect: async (ctx) => {
+    const settings = awsSettings(ctx);
+    const chosen = Array.isArray(settings.regions) ? settings.regions : undefined;
+    const homeRegion = chosen?.[0] ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    const session = createAwsSession(ctx, settings, homeRegion, options.tuning);
+    try {
+      return await collectWith(ctx, session, { homeRegion, regions: chosen, options });
+    } finally {
+      session.destroy();
+    }
+  },
+});
+
+export const awsS3Collector: Collector = createAwsS3Collector();
+
+type Run = { homeRegion: string; regions: string[] | undefined; options: AwsS3Options };
+
+const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): Promise<CollectorOutput> => {
+  const plan = planCalls(ctx.needs('aws.s3.bucket'));
+  const gaps: CoverageGap[] = [];
+  const notes: string[] = [];
+  const endpoint = session.endpoint('s3');
+  const S3 = s3ClientClass(endpoint);
+  const s3 = (region: string): S3Client => session.client(S3, 's3', region);
+  const globalRegion = globalRegionOf(run.homeRegion);
+
+  // Who we are: the account id names the account block's owner and tells other accounts' buckets apart.
+  const identity = await session.call('sts', 'GetCallerIdentity', ({ abortSignal }) =>
+    session.client(STSClient, 'sts', run.homeRegion).send(new GetCallerIdentityCommand({}), { abortSignal }),
+  );
+  if (!identity.ok && ['NoCredentials', 'InvalidCredentials'].includes(identity.failure.reason)) {
+    return { status: 'failed', resources: [], endpoint, reason: `${identity.failure.reason}: ${identity.failure.message}`, gaps: [gapFrom('aws', ['*'], identity.failure)] };
+  }
+  const accountId = identity.ok ? identity.value.Account : /^arn:[^:]+:iam::(\d{12}):/.exec(session.settings.roleArn ?? '')?.[1];
+  const accountResource = accountId ? `aws:${accountId}` : 'aws';
+
+  // Every bucket the account owns, with its region where ListBuckets gives it.
+  const listed: ListedBucket[] = [];
+  let token: string | undefined;
+  do {
+    const page = await session.call('s3', 'ListBuckets', ({ abortSignal }) =>
+      s3(globalRegion).send(new ListBucketsCommand({ MaxBuckets: run.options.pageSize ?? DEFAULT_PAGE_SIZE, ...(token ? { ContinuationToken: token } : {}) }), { abortSignal }),
+    );
+    if (!page.ok) {
+      const failure = withAction(page.failure, LIST_BUCKETS_ACTION);
+      return {
+        status: 'failed',
+        resources: [],
+        endpoint,
+        ...(identity.ok && identity.value.Arn ? { identity: identity.value.Arn } : {}),
+        reason: `ListBuckets: ${failure.reason}${failure.permission ? ` (needs ${failure.permission})` : ''}`,
+        gaps: [gapFrom(accountResource, ['*'], failure)],
+      };
+    }
+    for (const bucket of page.value.Buckets ?? []) {
+      if (!bucket.Name) continue;
+      listed.push({ name: bucket.Name, ...(bucket.BucketRegion ? { region: bucket.BucketRegion } : {}), creationDate: bucket.CreationDate?.toISOString() ?? null });
+    }
+    token = page.value.ContinuationToken || undefined;
+  } while (token);
+
+  // The account's block, once.
+  let accountBlock: BlockValue | undefined;
+  if (plan.accountBlock) {
+    if (!accountId) {
+      const reason = identity.ok ? 'account id unknown' : identity.failure.reason;
+      accountBlock = unknown(reason, undefined, 'the account id, which S3 Control needs, could not be read');
+      gaps.push({ resource: accountResource, attributes: ['accountPublicAccessBlock'], reason });
+    } else {
+      const Control = s3ControlClientClass(session.endpoint('s3-control'));
+      const outcome = await session.call('s3-control', 'GetPublicAccessBlock', ({ abortSignal }) =>
+        session.client(Control, 's3-control', run.homeRegion).send(new GetPublicAccessBlockCommand({ AccountId: accountId }), { abortSignal }),
+      );
+      accountBlock = blockFrom(answerOf(outcome, ACCOUNT_BLOCK.notConfigured, ACCOUNT_BLOCK.action));
+      if (!outcome.ok && outcome.failure.code !== ACCOUNT_BLOCK.notConfigured) {
+        gaps.push(errorGap(accountResource, ['accountPublicAccessBlock'], outcome.failure, ACCOUNT_BLOCK.action));
+      }
+    }
+  }
+
+  // Regions first (GetBucketLocation only where ListBuckets did not say), so that replication
+  // destinations among the account's own buckets can be placed.
+  const limit = pLimit(run.options.bucketConcurrency ?? DEFAULT_BUCKET_CONCURRENCY);
+  const vanished = new Set<string>();
+  const regions = new Map<string, string | Unknown>();
+  await Promise.all(
+    listed.map((bucket) =>
+      limit(async () => {
+        if (bucket.region) {
+          regions.set(bucket.name, bucket.region);
+          return;
+        }
+        const outcome = await session.call('s3', 'GetBucketLocation', ({ abortSignal }) =>
+          s3(globalRegion).send(new GetBucketLocationCommand({ Bucket: bucket.name }), { abortSignal }),
+        );
+        if (outcome.ok) regions.set(bucket.name, regionFromLocation(outcome.value.LocationConstraint));
+        else if (outcome.failure.code === NO_SUCH_BUCKET) vanished.add(bucket.name);
+        else {
+          const failure = withAction(outcome.failure, GET_BUCKET_LOCATION_ACTION);
+          regions.set(bucket.name, unknownFrom(failure));
+        }
+      }),
+    ),
+  );
+
+  let outsideRegions = 0;
+  const resources = await Promise.all(
+    listed.map((bucket) =>
+      limit(async (): Promise<Resource | undefined> => {
+        if (vanished.has(bucket.name)) return undefined;
+        const region = regions.get(bucket.name) as string | Unknown;
+        const arn = `arn:${partitionOf(typeof region === 'string' ? region : run.homeRegion)}:s3:::${bucket.name}`;
+        if (typeof region !== 'string') {
+          // Without the region, every regional call would be refused; none is made.
+          const attributes: Record<string, unknown> = { region, creationDate: bucket.creationDate };
+          const planned = [...new Set(plan.bucketApis.flatMap((entry) => entry.provides))];
+          for (const name of planned) attributes[name] = region;
+          if (accountBlock !== undefined) attributes.accountPublicAccessBlock = accountBlock;
+          gaps.push({ resource: arn, attributes: ['region', ...planned], reason: region.$unknown.reason, ...(region.$unknown.permission ? { permission: region.$unknown.permission } : {}) });
+          return { kind: 'aws.s3.bucket', id: arn, name: bucket.name, source: 'aws-s3', ...(accountId ? { scope: { account: accountId } } : {}), attributes };
+        }
+        if (run.regions && !run.regions.includes(region)) {
+          outsideRegions++;
+          return undefined;
+        }
+        const answers: BucketAnswers = {};
+        const record = answers as Record<BucketOperation, Answer<unknown>>;
+        const client = s3(region);
+        let gone = false;
+        await Promise.all(
+          plan.bucketApis.map(async (entry: BucketApi) => {
+            const outcome = await session.call('s3', entry.operation, ({ abortSignal }) => entry.send(client, bucket.name, abortSignal));
+            if (!outcome.ok && outcome.failure.code === NO_SUCH_BUCKET) {
+              gone = true;
+              return;
+            }
+            record[entry.operation] = answerOf<unknown>(outcome, entry.notConfigured, entry.action);
+            if (!outcome.ok && outcome.failure.code !== entry.notConfigured) {
+              // A bucket block that cannot be read makes a public grant's status unknown, which its marker says.
+              const affected = entry.operation === 'GetPublicAccessBlock' ? ['publicAccessBlock'] : [...entry.provides];
+              gaps.push(errorGap(arn, affected, outcome.failure, entry.action));
+            }
+          }),
+        );
+        if (gone) {
+          vanished.add(bucket.name);
+          return undefined;
+        }
+        const attributes = bucketAttributes(answers, {
+          name: bucket.name,
+          arn,
+          region,
+          creationDate: bucket.creationDate,
+          ...(accountBlock !== undefined ? { accountBlock } : {}),
+          ...(accountId ? { accountId } : {}),
+          ownBucketRegions: regions,
+        });
+        const tags = attributes.tags;
+        return {
+          kind: 'aws.s3.bucket',
+          id: arn,
+          name: bucket.name,
+          source: 'aws-s3',
+          scope: { ...(accountId ? { account: accountId } : {}), region },
+          ...(tags && typeof tags === 'object' && !('$unknown' in tags) ? { tags: tags as Record<string, string> } : {}),
+          attributes,
+        };
+      }),
+    ),
+  );
+
+  for (const name of [...vanished].sort()) notes.push(`bucket ${name} was deleted during the scan (NoSuchBucket) and is left out`);
+  if (outsideRegions > 0) notes.push(`${outsideRegions} bucket(s) outside --aws-regions (${run.regions?.join(', ')}) were not examined`);
+  const needed = plan.bucketApis.map((entry) => entry.operation);
+  notes.push(
+    needed.length > 0 || plan.accountBlock
+      ? `per bucket: ${needed.join(', ') || 'no bucket API'}${plan.accountBlock ? '; account: S3 Control GetPublicAccessBlock' : ''} (what the enabled rules need; ${ALWAYS_PROVIDED.join(' and ')} always)`
+      : 'no enabled rule reads S3 bucket attributes: buckets listed only',
+  );
+  return {
+    resources: resources.filter((r): r is Resource => r !== undefined).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    gaps,
+    notes,
+    endpoint,
+    ...(identity.ok && identity.value.Arn ? { identity: identity.value.Arn } : {}),
+  };
+};
