@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { unknown, type Resource, type Unknown } from '../../facts/types.js';
 import type { TreeFiles } from './tree-files.js';
 import type { PermissionsDeclaration, UntrustedCheckout, WorkflowAction, WorkflowAttributes, WorkflowJob } from './types.js';
@@ -29,6 +29,12 @@ const allUnknown = (marker: Unknown): WorkflowAttributes => ({
 
 const pairOf = (map: YAMLMap, key: string): Pair<unknown, unknown> | undefined =>
   map.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair<unknown, unknown> | undefined;
+
+/** A pair's value with a YAML alias (`*name`, which GitHub accepts) resolved to its anchor. */
+const valueOf = (doc: Document, pair: Pair<unknown, unknown> | undefined): unknown => {
+  const value = pair?.value;
+  return isAlias(value) ? value.resolve(doc) : value;
+};
 
 const stringOf = (node: unknown): string | undefined => (isScalar(node) && typeof node.value === 'string' ? node.value : undefined);
 
@@ -63,11 +69,12 @@ export const parseWorkflow = (text: string): WorkflowAttributes => {
   const top = doc.contents;
   if (!isMap(top)) return allUnknown(unknown('not a workflow: the document is not a mapping'));
   const jobsPair = pairOf(top, 'jobs');
-  if (!jobsPair || !isMap(jobsPair.value)) {
+  const jobsNode = valueOf(doc, jobsPair);
+  if (!jobsPair || !isMap(jobsNode)) {
     return allUnknown(unknown(`not a workflow: no jobs mapping${jobsPair ? ` at line ${lineOf(jobsPair.key, 1)}` : ''}`));
   }
 
-  const onNode = pairOf(top, 'on')?.value;
+  const onNode = valueOf(doc, pairOf(top, 'on'));
   const triggers: string[] = isScalar(onNode)
     ? [String(onNode.value)]
     : isSeq(onNode)
@@ -79,7 +86,8 @@ export const parseWorkflow = (text: string): WorkflowAttributes => {
   const declaration = (map: YAMLMap, scope: string, fallbackLine: number): PermissionsDeclaration => {
     const pair = pairOf(map, 'permissions');
     if (!pair) return { scope, value: null, line: fallbackLine };
-    const value = (pair.value === null || pair.value === undefined ? null : (pair.value as Node).toJSON()) as PermissionsDeclaration['value'] | undefined;
+    const node = valueOf(doc, pair);
+    const value = (node === null || node === undefined ? null : (node as Node).toJSON()) as PermissionsDeclaration['value'] | undefined;
     return { scope, value: value ?? null, line: lineOf(pair.key, fallbackLine) };
   };
 
@@ -91,38 +99,39 @@ export const parseWorkflow = (text: string): WorkflowAttributes => {
     if (kind) actions.push({ uses, line, job, ...kind, reusable });
   };
 
-  for (const jobPair of jobsPair.value.items) {
+  for (const jobPair of jobsNode.items) {
     const id = isScalar(jobPair.key) ? String(jobPair.key.value) : '';
     const jobLine = lineOf(jobPair.key, 1);
-    const job = jobPair.value;
+    const job = valueOf(doc, jobPair as Pair<unknown, unknown>);
     if (!isMap(job)) {
       jobs.push({ id, line: jobLine, permissions: { scope: `job ${id}`, value: null, line: jobLine }, usesReusable: false });
       continue;
     }
     const reusablePair = pairOf(job, 'uses');
-    const reusable = stringOf(reusablePair?.value);
+    const reusable = stringOf(valueOf(doc, reusablePair));
     jobs.push({ id, line: jobLine, permissions: declaration(job, `job ${id}`, jobLine), usesReusable: reusable !== undefined });
     if (reusable !== undefined) addAction(reusable, lineOf(reusablePair?.key, jobLine), id, true);
-    const steps = pairOf(job, 'steps')?.value;
+    const steps = valueOf(doc, pairOf(job, 'steps'));
     if (!isSeq(steps)) continue;
-    for (const step of steps.items) {
+    for (const item of steps.items) {
+      const step = isAlias(item) ? item.resolve(doc) : item;
       if (!isMap(step)) continue;
       const usesPair = pairOf(step, 'uses');
-      const uses = stringOf(usesPair?.value);
+      const uses = stringOf(valueOf(doc, usesPair));
       if (uses !== undefined) addAction(uses, lineOf(usesPair?.key, jobLine), id, false);
-      const withNode = pairOf(step, 'with')?.value;
+      const withNode = valueOf(doc, pairOf(step, 'with'));
       if (uses !== undefined && CHECKOUT.test(uses) && isMap(withNode)) {
         const refPair = pairOf(withNode, 'ref');
         const repositoryPair = pairOf(withNode, 'repository');
-        const ref = stringOf(refPair?.value);
-        const repository = stringOf(repositoryPair?.value);
+        const ref = stringOf(valueOf(doc, refPair));
+        const repository = stringOf(valueOf(doc, repositoryPair));
         if (ref !== undefined && PR_HEAD.test(ref)) untrustedCheckouts.push({ line: lineOf(refPair?.key, jobLine), job: id, ref, how: 'actions/checkout' });
         else if (repository !== undefined && PR_HEAD_REPOSITORY.test(repository)) {
           untrustedCheckouts.push({ line: lineOf(repositoryPair?.key, jobLine), job: id, ref: repository, how: 'actions/checkout' });
         }
       }
       const runPair = pairOf(step, 'run');
-      const run = stringOf(runPair?.value);
+      const run = stringOf(valueOf(doc, runPair));
       if (run !== undefined) {
         const head = PR_HEAD.exec(run)?.[0];
         const gh = GH_PR_CHECKOUT.exec(run);
@@ -132,7 +141,7 @@ export const parseWorkflow = (text: string): WorkflowAttributes => {
     }
   }
 
-  const name = stringOf(pairOf(top, 'name')?.value) ?? null;
+  const name = stringOf(valueOf(doc, pairOf(top, 'name'))) ?? null;
   return { name, triggers, permissions: declaration(top, 'workflow', 1), jobs, actions, untrustedCheckouts };
 };
 

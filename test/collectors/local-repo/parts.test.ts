@@ -112,3 +112,34 @@ describe('local-repo parts', () => {
     ]);
   });
 });
+
+describe('local-repo workflow aliases', () => {
+  it('resolves YAML aliases, so an aliased action or step is still seen', () => {
+    const attributes = parseWorkflow(
+      [
+        'on: pull_request_target',
+        'jobs:',
+        '  a:',
+        '    runs-on: x',
+        '    steps:',
+        '      - &checkout',
+        '        uses: &co actions/checkout@v4',
+        '        with: { ref: "${{ github.head_ref }}" }',
+        '  b:',
+        '    runs-on: x',
+        '    steps:',
+        '      - *checkout',
+        '      - uses: *co',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      (attributes.actions as { uses: string; line: number; job: string }[]).map((a) => [a.job, a.uses, a.line]),
+      [
+        ['a', 'actions/checkout@v4', 7],
+        ['b', 'actions/checkout@v4', 7],
+        ['b', 'actions/checkout@v4', 13],
+      ],
+    );
+    assert.equal((attributes.untrustedCheckouts as unknown[]).length, 2);
+  });
+});
