@@ -261,6 +261,7 @@ export const toFinding = (compiled: CompiledRule, resource: Resource, decision: 
     evidence: decision.evidence,
     ...(resource.location ? { location: { path: resource.location.path, ...(line ? { line } : {}) } } : {}),
     fingerprint: fingerprint(rule.id, resource.kind, resource.id, resource.discriminator),
+    ...(resource.discriminator ? { discriminator: resource.discriminator } : {}),
     ...(decision.unknown ? { unknown: decision.unknown } : {}),
   };
 };

@@ -80,6 +80,8 @@ export type Finding = {
   unknown?: { reason: string; attributes: string[]; permission?: string };
   suppression?: { reason: string; owner: string; expires: string; ticket?: string; source: string };
   firstSeen?: string;
+  /** The resource's discriminator (an advisory id for a dependency), when it has one. */
+  discriminator?: string;
 };
 
 export type Suppression = {
