@@ -1,6 +1,7 @@
 import type { ResultDocument } from '../engine/types.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
+import { renderSarif } from './sarif.js';
 
 export type OutputFormat = 'json' | 'md' | 'html' | 'sarif';
 
@@ -27,6 +28,7 @@ export const reporterRegistry = (): Reporter[] => [
     description: 'Markdown report sized for a GitHub step summary or PR comment',
     render: (result, context) => renderMarkdown(result, { extraSections: context.markdownSections }),
   },
+  { format: 'sarif', file: 'report.sarif', description: 'SARIF 2.1.0 for GitHub code scanning, one run per scope', render: (result) => renderSarif(result) },
 ];
 
 export const DEFAULT_FORMATS: OutputFormat[] = ['json', 'md', 'html'];

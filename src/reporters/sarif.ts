@@ -1,0 +1,420 @@
+import { gzipSync } from 'node:zlib';
+import path from 'node:path';
+import { SEVERITIES, type Finding, type ResultDocument, type RuleMeta, type Severity } from '../engine/types.js';
+import type { ResourceKind } from '../facts/types.js';
+import { escapeMarkdown } from './escape.js';
+
+/**
+ * GitHub reads a rule's severity from `security-severity` (> 9.0 critical, 7.0-8.9 high, 4.0-6.9
+ * medium, 0.1-3.9 low). Fixed values per posture severity, well inside each band: GitHub calls
+ * exactly 9.0 high. `info` findings carry none, so GitHub shows them as a note rather than as a
+ * "low" security alert: they describe, they do not weaken.
+ */
+export const SECURITY_SEVERITY: Record<Severity, string | undefined> = { critical: '9.5', high: '8.0', medium: '5.5', low: '2.0', info: undefined };
+
+type Level = 'error' | 'warning' | 'note';
+const LEVEL: Record<Severity, Level> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+/** GitHub code scanning's limits (shared/data/sarif, PROVENANCE.md). */
+export const SARIF_LIMITS = { resultsPerRun: 25_000, runsPerFile: 20, gzippedBytes: 10 * 1024 * 1024, tagsPerRule: 10, locationsPerResult: 10, descriptionChars: 1024 } as const;
+
+const SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
+const INFORMATION_URI = 'https://posture.dev';
+
+type Message = { text: string; markdown?: string };
+type Region = { startLine: number; startColumn: number };
+type PhysicalLocation = { artifactLocation: { uri: string }; region: Region };
+type SarifLocation = { id?: number; physicalLocation: PhysicalLocation; message?: Message };
+
+export type SarifRule = {
+  id: string;
+  name: string;
+  shortDescription: Message;
+  fullDescription: Message;
+  help: Message;
+  helpUri?: string;
+  defaultConfiguration: { level: Level };
+  properties: Record<string, unknown> & { tags: string[] };
+};
+
+export type SarifResult = {
+  ruleId: string;
+  ruleIndex: number;
+  level: Level;
+  message: Message;
+  locations: SarifLocation[];
+  relatedLocations?: SarifLocation[];
+  partialFingerprints: { primaryLocationLineHash: string };
+  suppressions?: { kind: 'external'; status: 'accepted'; justification: string }[];
+  properties: Record<string, unknown>;
+};
+
+type Notification = { level: Level; message: Message; descriptor?: { id: string }; associatedRule?: { id: string; index: number }; properties?: Record<string, unknown> };
+
+export type SarifRun = {
+  tool: { driver: { name: string; version: string; semanticVersion: string; informationUri: string; rules: SarifRule[] } };
+  automationDetails: { id: string; description: Message };
+  invocations: { executionSuccessful: boolean; toolExecutionNotifications: Notification[] }[];
+  results: SarifResult[];
+  properties: Record<string, unknown>;
+};
+
+export type SarifLog = { $schema: string; version: '2.1.0'; runs: SarifRun[] };
+
+export type SarifOptions = {
+  /** Results per run before the most severe are kept; GitHub's limit unless a test lowers it. */
+  maxResultsPerRun?: number;
+  /** The gzipped size the whole file must stay under. */
+  maxGzippedBytes?: number;
+};
+
+export type SarifBuild = {
+  log: SarifLog;
+  /** Results left out to respect GitHub's limits, per scope. */
+  omitted: { scope: string; count: number }[];
+  /** The scopes whose findings describe cloud accounts or organisations rather than files. */
+  cloudScopes: string[];
+};
+
+const CLOUD_PREFIXES = ['aws.', 'github.'];
+
+/** Whether a finding describes a cloud account or an organisation rather than a scanned tree. */
+export const isCloudKind = (kind: ResourceKind): boolean => CLOUD_PREFIXES.some((prefix) => kind.startsWith(prefix));
+
+const ARN_ACCOUNT = /^arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12}):/;
+
+/**
+ * The scope of a finding: one SARIF run (and so one code-scanning category) per scope, so that
+ * uploads for different accounts or organisations never overwrite each other, and a pull-request
+ * scan of the tree shares the `source` category with the scheduled scan of the default branch.
+ */
+export const scopeOf = (finding: Pick<Finding, 'resource'>): string => {
+  const { kind, id, scope } = finding.resource;
+  if (kind.startsWith('aws.')) {
+    const account = scope?.account ?? /^aws:(\d{12})/.exec(id)?.[1] ?? ARN_ACCOUNT.exec(id)?.[1];
+    return account ? `aws/${account}` : 'aws';
+  }
+  if (kind.startsWith('github.')) {
+    let org = scope?.org;
+    if (!org) {
+      try {
+        org = new URL(id).pathname.split('/').filter(Boolean)[0];
+      } catch {
+        org = undefined;
+      }
+    }
+    return org ? `github/${org}` : 'github';
+  }
+  return 'source';
+};
+
+/**
+ * The rule a finding is reported under. GitHub reads the severity from the rule, so findings whose
+ * severity belongs to the instance get a rule per advisory (dependencies) or secret type (secrets);
+ * any other finding whose severity differs from its rule's gets a rule per severity.
+ */
+export const sarifRuleIdOf = (finding: Finding, rule: RuleMeta | undefined): string => {
+  if (finding.resource.kind === 'dependency.package' && finding.discriminator) return `${finding.ruleId}/${finding.discriminator}`;
+  if (finding.resource.kind === 'source.secret') {
+    const type = /#([^#:]+):[^#:]*$/.exec(finding.resource.id)?.[1];
+    if (type) return `${finding.ruleId}/${type}`;
+  }
+  if (rule && finding.severity !== rule.severity) return `${finding.ruleId}/${finding.severity}`;
+  return finding.ruleId;
+};
+
+const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 3)}...`);
+
+const pascal = (id: string): string =>
+  id
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+
+const fence = (code: string, language: string): string => {
+  const longest = Math.max(2, ...[...code.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}${language}\n${code.replace(/\n+$/, '')}\n${ticks}`;
+};
+
+const helpOf = (rule: RuleMeta): Message => {
+  const csf = rule.csf.map((c) => `${c.id}: ${c.rationale}`);
+  const text = [
+    rule.description,
+    `Risk: ${rule.risk}`,
+    `Remediation: ${rule.remediation.text}`,
+    ...(rule.remediation.cli ? [`CLI:\n${rule.remediation.cli}`] : []),
+    ...(rule.remediation.terraform ? [`Terraform:\n${rule.remediation.terraform}`] : []),
+    `NIST CSF 2.0: ${csf.join('; ')}`,
+    ...(rule.threats.length ? [`STRIDE: ${rule.threats.join(', ')}`] : []),
+    ...(rule.references?.length ? [`References: ${rule.references.join(' ')}`] : []),
+  ].join('\n\n');
+  const markdown = [
+    escapeMarkdown(rule.description),
+    `**Risk.** ${escapeMarkdown(rule.risk)}`,
+    `**Remediation.** ${escapeMarkdown(rule.remediation.text)}`,
+    ...(rule.remediation.cli ? [fence(rule.remediation.cli, 'sh')] : []),
+    ...(rule.remediation.terraform ? [fence(rule.remediation.terraform, 'hcl')] : []),
+    `**NIST CSF 2.0.** ${rule.csf.map((c) => `\`${c.id}\` ${escapeMarkdown(c.rationale)}`).join('; ')}`,
+    ...(rule.threats.length ? [`**STRIDE.** ${rule.threats.join(', ')}`] : []),
+    ...(rule.references?.length ? [`**References.**\n${rule.references.map((r) => `- <${r.replace(/[<>\s]/g, '')}>`).join('\n')}`] : []),
+  ].join('\n\n');
+  return { text, markdown };
+};
+
+/** GitHub keeps 10 tags per rule: `security`, the STRIDE threats, then the CSF ids. */
+const tagsOf = (rule: RuleMeta): string[] => {
+  const fn = rule.csf[0]?.id.split('.')[0];
+  return [...new Set(['security', ...rule.threats, ...rule.csf.map((c) => c.id), ...(fn ? [`csf-${fn}`] : [])])].slice(0, SARIF_LIMITS.tagsPerRule);
+};
+
+const ruleDescriptor = (id: string, rule: RuleMeta | undefined, finding: Finding | undefined, severity: Severity): SarifRule => {
+  const title = rule?.title ?? finding?.title ?? id;
+  const suffix = id.includes('/') ? ` (${id.slice(id.indexOf('/') + 1)})` : '';
+  const securitySeverity = SECURITY_SEVERITY[severity];
+  return {
+    id,
+    name: clip(pascal(id), 255),
+    shortDescription: { text: clip(`${title}${suffix}`, SARIF_LIMITS.descriptionChars) },
+    fullDescription: { text: clip(rule ? `${rule.description} ${rule.risk}` : title, SARIF_LIMITS.descriptionChars) },
+    help: rule ? helpOf(rule) : { text: title },
+    ...(rule?.references?.[0]?.startsWith('https://') ? { helpUri: rule.references[0] } : {}),
+    defaultConfiguration: { level: LEVEL[severity] },
+    properties: {
+      tags: rule ? tagsOf(rule) : ['security'],
+      ...(securitySeverity ? { 'security-severity': securitySeverity } : {}),
+      precision: 'high',
+      'problem.severity': LEVEL[severity] === 'note' ? 'recommendation' : LEVEL[severity],
+      ...(rule ? { csf: rule.csf.map((c) => c.id), stride: rule.threats, resource: rule.resource } : {}),
+    },
+  };
+};
+
+/** Where a scanned tree's paths sit in the repository: the scanned path when it is relative and inside. */
+const prefixOf = (result: ResultDocument): string => {
+  const target = result.scan.targets.path;
+  if (!target || path.isAbsolute(target)) return '';
+  const normal = path.posix.normalize(target.replace(/\\/g, '/')).replace(/\/+$/, '');
+  if (normal === '.' || normal === '' || normal.startsWith('..')) return '';
+  return `${normal}/`;
+};
+
+const encodePath = (file: string): string => file.split('/').map(encodeURIComponent).join('/');
+
+/** The stable pseudo-location of a finding without a file: `posture/<kind>/<url-encoded resource id>`. */
+export const pseudoLocationUri = (finding: Pick<Finding, 'resource'>): string => `posture/${finding.resource.kind}/${encodeURIComponent(finding.resource.id)}`;
+
+const resultOf = (finding: Finding, ruleId: string, ruleIndex: number, prefix: string): SarifResult => {
+  const evidence = finding.evidence;
+  let locations: SarifLocation[];
+  let related: SarifLocation[] = [];
+  let unplaced = evidence;
+  if (finding.location) {
+    const uri = encodePath(`${prefix}${finding.location.path}`);
+    const line = finding.location.line ?? 1;
+    locations = [{ physicalLocation: { artifactLocation: { uri }, region: { startLine: line, startColumn: 1 } } }];
+    const placed = evidence.filter((e) => e.line !== undefined);
+    related = placed
+      .filter((e, index) => !(index === 0 && e.line === line))
+      .slice(0, SARIF_LIMITS.locationsPerResult)
+      .map((e, index) => ({ id: index + 1, physicalLocation: { artifactLocation: { uri }, region: { startLine: e.line!, startColumn: 1 } }, message: { text: e.detail } }));
+    unplaced = evidence.filter((e) => e.line === undefined);
+  } else {
+    locations = [{ physicalLocation: { artifactLocation: { uri: pseudoLocationUri(finding) }, region: { startLine: 1, startColumn: 1 } } }];
+  }
+  const details = (finding.location ? evidence : unplaced).slice(0, 10).map((e) => `- ${e.line ? `line ${e.line}: ` : ''}${e.detail}`);
+  const more = evidence.length > 10 ? [`- and ${evidence.length - 10} more`] : [];
+  const text = [finding.message, ...(finding.location ? [] : [`Resource: ${finding.resource.id}`]), ...details, ...more].join('\n');
+  const suppression = finding.suppression;
+  return {
+    ruleId,
+    ruleIndex,
+    level: LEVEL[finding.severity],
+    message: { text },
+    locations,
+    ...(related.length ? { relatedLocations: related } : {}),
+    partialFingerprints: { primaryLocationLineHash: finding.fingerprint },
+    ...(finding.status === 'suppressed' && suppression
+      ? {
+          suppressions: [
+            {
+              kind: 'external' as const,
+              status: 'accepted' as const,
+              justification: `${suppression.reason} (owner ${suppression.owner}, expires ${suppression.expires}${suppression.ticket ? `, ticket ${suppression.ticket}` : ''}; ${suppression.source})`,
+            },
+          ],
+        }
+      : {}),
+    properties: {
+      status: finding.status,
+      severity: finding.severity,
+      rule: finding.ruleId,
+      resource: { kind: finding.resource.kind, id: finding.resource.id, name: finding.resource.name },
+      csf: finding.csf,
+      threats: finding.threats,
+      ...(finding.firstSeen ? { firstSeen: finding.firstSeen } : {}),
+      ...(finding.status === 'fail' && suppression ? { expiredSuppression: { owner: suppression.owner, expires: suppression.expires, source: suppression.source } } : {}),
+    },
+  };
+};
+
+const order = (a: Finding, b: Finding): number =>
+  (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1) ||
+  RANK[a.severity] - RANK[b.severity] ||
+  (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
+  (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0);
+
+const unknownNotifications = (findings: Finding[], ruleIndex: Map<string, number>): Notification[] => {
+  const groups = new Map<string, { ruleId: string; reason: string; permission?: string; resources: string[] }>();
+  for (const finding of findings) {
+    const reason = finding.unknown?.reason ?? 'unknown';
+    const key = `${finding.ruleId}\u0000${reason}\u0000${finding.unknown?.permission ?? ''}`;
+    const group = groups.get(key) ?? { ruleId: finding.ruleId, reason, ...(finding.unknown?.permission ? { permission: finding.unknown.permission } : {}), resources: [] };
+    group.resources.push(finding.resource.id);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((group) => {
+    const shown = group.resources.slice(0, 5).join(', ');
+    const more = group.resources.length > 5 ? ` and ${group.resources.length - 5} more` : '';
+    const index = ruleIndex.get(group.ruleId);
+    return {
+      level: 'warning' as const,
+      message: {
+        text: `${group.ruleId} could not be checked on ${group.resources.length} resource(s) (neither pass nor fail): ${group.reason}${group.permission ? ` (needs ${group.permission})` : ''}: ${shown}${more}`,
+      },
+      descriptor: { id: 'posture/unknown' },
+      ...(index !== undefined ? { associatedRule: { id: group.ruleId, index } } : {}),
+      properties: { rule: group.ruleId, reason: group.reason, ...(group.permission ? { permission: group.permission } : {}), count: group.resources.length },
+    };
+  });
+};
+
+const CATEGORY_DESCRIPTION: Record<string, string> = {
+  source: 'posture findings on the scanned source tree: workflows, lockfiles, secrets',
+  aws: 'posture findings on an AWS account',
+  github: 'posture findings on a GitHub organisation',
+};
+
+const buildRun = (result: ResultDocument, scope: string, findings: Finding[], keep: number, prefix: string): { run: SarifRun; omitted: number } => {
+  const metas = new Map(result.rules.map((rule) => [rule.id, rule]));
+  const reported = findings.filter((f) => f.status === 'fail' || f.status === 'suppressed').sort(order);
+  const kept = reported.slice(0, keep);
+  const rules: SarifRule[] = [];
+  const index = new Map<string, number>();
+  const add = (id: string, rule: RuleMeta | undefined, finding: Finding | undefined, severity: Severity): number => {
+    const existing = index.get(id);
+    if (existing !== undefined) return existing;
+    rules.push(ruleDescriptor(id, rule, finding, severity));
+    index.set(id, rules.length - 1);
+    return rules.length - 1;
+  };
+  // Every rule that looked at this scope, so code scanning knows them even when nothing fails.
+  const ruleIds = [...new Set(findings.map((f) => f.ruleId))].sort();
+  for (const id of ruleIds) {
+    const meta = metas.get(id);
+    add(id, meta, findings.find((f) => f.ruleId === id), meta?.severity ?? findings.find((f) => f.ruleId === id)!.severity);
+  }
+  const results = kept.map((finding) => {
+    const meta = metas.get(finding.ruleId);
+    const id = sarifRuleIdOf(finding, meta);
+    return resultOf(finding, id, add(id, meta, finding, finding.severity), prefix);
+  });
+  const unknowns = findings.filter((f) => f.status === 'unknown');
+  const notifications = unknownNotifications(unknowns, index);
+  const omitted = reported.length - kept.length;
+  if (omitted > 0) {
+    const counts = SEVERITIES.map((s) => [s, reported.slice(keep).filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
+    notifications.unshift({
+      level: 'warning',
+      message: {
+        text: `${omitted} of ${reported.length} results were left out to stay within GitHub's limits (${SARIF_LIMITS.resultsPerRun} results per run, 10 MB gzipped per file); the most severe were kept. Left out: ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}. result.json has all of them.`,
+      },
+      descriptor: { id: 'posture/truncated' },
+      properties: { omitted, bySeverity: Object.fromEntries(counts) },
+    });
+  }
+  const base = scope.split('/')[0]!;
+  const sources = result.coverage.sources.filter((s) => (base === 'source' ? !s.id.startsWith('aws-') && s.id !== 'github' : base === 'aws' ? s.id.startsWith('aws-') : s.id === 'github'));
+  for (const source of sources) {
+    if (source.status === 'complete') continue;
+    notifications.push({
+      level: source.status === 'failed' ? 'error' : 'warning',
+      message: { text: `source ${source.id} is ${source.status}${source.reason ? `: ${source.reason}` : ''}; ${source.gaps.length} coverage gap(s). What it could not see is neither pass nor fail.` },
+      descriptor: { id: 'posture/coverage' },
+      properties: { source: source.id, status: source.status, gaps: source.gaps.length },
+    });
+  }
+  return {
+    run: {
+      tool: { driver: { name: result.tool.name, version: result.tool.version, semanticVersion: result.tool.version, informationUri: INFORMATION_URI, rules } },
+      automationDetails: { id: `posture/${scope}/${result.scan.scanTime}`, description: { text: `${CATEGORY_DESCRIPTION[base] ?? 'posture findings'} (${scope})` } },
+      invocations: [{ executionSuccessful: !sources.some((s) => s.status === 'failed'), toolExecutionNotifications: notifications }],
+      results,
+      properties: {
+        scope,
+        scanTime: result.scan.scanTime,
+        rulesHash: result.scan.rulesHash,
+        ...(result.scan.demo ? { demo: true } : {}),
+        ...(omitted > 0 ? { omittedResults: omitted } : {}),
+      },
+    },
+    omitted,
+  };
+};
+
+const scopeRank = (scope: string): string => (scope === 'source' ? '0' : `1${scope}`);
+
+/**
+ * Builds the SARIF 2.1.0 log: one run per scope (the source tree, each AWS account, each GitHub
+ * organisation), results for failing and suppressed findings only, unknown ones as the run's
+ * notifications. Beyond GitHub's limits the most severe results are kept and the run says how many
+ * were left out.
+ */
+export const buildSarif = (result: ResultDocument, options: SarifOptions = {}): SarifBuild => {
+  const perRun = options.maxResultsPerRun ?? SARIF_LIMITS.resultsPerRun;
+  const maxBytes = options.maxGzippedBytes ?? SARIF_LIMITS.gzippedBytes;
+  const prefix = prefixOf(result);
+  const byScope = new Map<string, Finding[]>();
+  for (const finding of result.findings) {
+    const scope = scopeOf(finding);
+    const list = byScope.get(scope) ?? [];
+    list.push(finding);
+    byScope.set(scope, list);
+  }
+  let scopes = [...byScope.keys()].sort((a, b) => (scopeRank(a) < scopeRank(b) ? -1 : 1));
+  if (scopes.length > SARIF_LIMITS.runsPerFile) {
+    // More scopes than GitHub takes runs: the remainder share one run per provider.
+    const head = scopes.slice(0, SARIF_LIMITS.runsPerFile - 2);
+    for (const scope of scopes.slice(SARIF_LIMITS.runsPerFile - 2)) {
+      const merged = scope.split('/')[0]!;
+      byScope.set(`${merged}/others`, [...(byScope.get(`${merged}/others`) ?? []), ...byScope.get(scope)!]);
+      byScope.delete(scope);
+    }
+    scopes = [...new Set([...head, ...[...byScope.keys()].filter((s) => s.endsWith('/others'))])];
+  }
+  const build = (keep: number): { log: SarifLog; omitted: { scope: string; count: number }[] } => {
+    const runs = scopes.map((scope) => ({ scope, ...buildRun(result, scope, byScope.get(scope)!, keep, prefix) }));
+    return {
+      log: { $schema: SCHEMA_URI, version: '2.1.0', runs: runs.map((r) => r.run) },
+      omitted: runs.filter((r) => r.omitted > 0).map((r) => ({ scope: r.scope, count: r.omitted })),
+    };
+  };
+  const cloudScopes = scopes.filter((s) => s !== 'source');
+  let built = build(perRun);
+  if (gzipSync(JSON.stringify(built.log)).length <= maxBytes) return { ...built, cloudScopes };
+  // Too big: find the largest per-run count that fits, keeping the most severe of each run.
+  let low = 0;
+  let high = Math.min(perRun, Math.max(...scopes.map((s) => byScope.get(s)!.length)));
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (gzipSync(JSON.stringify(build(mid).log)).length <= maxBytes) low = mid;
+    else high = mid - 1;
+  }
+  built = build(low);
+  return { ...built, cloudScopes };
+};
+
+/** The SARIF file as written to report.sarif. */
+export const renderSarif = (result: ResultDocument, options: SarifOptions = {}): string => `${JSON.stringify(buildSarif(result, options).log, null, 2)}\n`;
