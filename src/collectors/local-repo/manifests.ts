@@ -129,13 +129,17 @@ const pyprojectDeclared = (text: string): Declared => {
   };
 };
 
-/** The requirement lines of a requirements file: not blank, not comments, not options. */
+/**
+ * The requirement lines of a requirements file: not blank, not comments, not options, and not the
+ * project itself installed from a local path (`-e .`, `./pkg`), which no lockfile pins.
+ */
 const requirementLines = (text: string): string[] =>
   text
     .replace(/\\\r?\n/g, ' ')
     .split(/\r?\n/)
     .map((line) => line.replace(/(^|\s)#.*$/, '').trim())
-    .filter((line) => line !== '' && !/^-(r|c|i|f|-requirement|-constraint|-index-url|-extra-index-url|-find-links|-trusted-host|-pre|-prefer-binary|-no-binary|-only-binary)\b/.test(line));
+    .filter((line) => line !== '' && !/^-(r|c|i|f|-requirement|-constraint|-index-url|-extra-index-url|-find-links|-trusted-host|-pre|-prefer-binary|-no-binary|-only-binary)\b/.test(line))
+    .filter((line) => !/^(-e\s+|--editable[=\s]+)?(\.{1,2}(\/\S*)?|file:\S*)$/.test(line));
 
 // `name==1.2.3` or `name[extra]===1.2.3`, optionally with an environment marker and hashes.
 const PINNED = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*===?\s*[^\s;,*]+(\s*;[^,]*)?(\s+--hash=\S+)*$/;

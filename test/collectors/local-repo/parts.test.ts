@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { findManifests } from '../../../src/collectors/local-repo/manifests.js';
 import { findCodeowners, findSecurityPolicy } from '../../../src/collectors/local-repo/security-files.js';
 import { outlineToml } from '../../../src/collectors/local-repo/toml-lines.js';
@@ -6,6 +9,7 @@ import { createTreeFiles } from '../../../src/collectors/local-repo/tree-files.j
 import { classifyUses, collectWorkflows, parseWorkflow } from '../../../src/collectors/local-repo/workflows.js';
 import { isWorkspaceMember } from '../../../src/collectors/local-repo/workspace-globs.js';
 import { isEnvFile } from '../../../src/collectors/local-repo/env-files.js';
+import { listTree } from '../../../src/util/tree.js';
 
 describe('local-repo parts', () => {
   it('classifies uses: references', () => {
@@ -141,5 +145,25 @@ describe('local-repo workflow aliases', () => {
       ],
     );
     assert.equal((attributes.untrustedCheckouts as unknown[]).length, 2);
+  });
+});
+
+describe('local-repo requirements files', () => {
+  const manifestOf = (text: string) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'posture-req-'));
+    try {
+      writeFileSync(path.join(dir, 'requirements.txt'), text);
+      const files = createTreeFiles('t', listTree(dir, []), 1024 * 1024);
+      return findManifests(files)[0];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('pins itself only when every requirement is name==version', () => {
+    assert.equal((manifestOf('-e .\nrequests==2.32.3\n# comment\n--index-url https://pypi.example/simple\n') as { lockfile: unknown }).lockfile, 'requirements.txt');
+    assert.equal((manifestOf('requests==2.32.3\nurllib3>=2\n') as { lockfile: unknown }).lockfile, null);
+    assert.equal((manifestOf('requests==2.*\n') as { lockfile: unknown }).lockfile, null);
+    assert.deepEqual(manifestOf('# nothing\n-r base.txt\n'), { path: 'requirements.txt', ecosystem: 'pypi', lockfile: 'requirements.txt', hasDependencies: false, line: 1 });
   });
 });
