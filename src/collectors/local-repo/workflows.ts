@@ -87,7 +87,7 @@ export const parseWorkflow = (text: string): WorkflowAttributes => {
     const pair = pairOf(map, 'permissions');
     if (!pair) return { scope, value: null, line: fallbackLine };
     const node = valueOf(doc, pair);
-    const value = (node === null || node === undefined ? null : (node as Node).toJSON()) as PermissionsDeclaration['value'] | undefined;
+    const value = (node === null || node === undefined ? null : (node as Node).toJS(doc, { maxAliasCount: 100 })) as PermissionsDeclaration['value'] | undefined;
     return { scope, value: value ?? null, line: lineOf(pair.key, fallbackLine) };
   };
 
@@ -151,7 +151,16 @@ export const collectWorkflows = (files: TreeFiles): Resource[] =>
     .filter((f) => isWorkflowFile(f.path))
     .map((f) => {
       const read = files.read(f.path);
-      const attributes = read.ok ? parseWorkflow(read.text) : allUnknown(files.gap(f.path, ATTRIBUTE_NAMES, read));
+      let attributes: WorkflowAttributes;
+      if (!read.ok) attributes = allUnknown(files.gap(f.path, ATTRIBUTE_NAMES, read));
+      else {
+        try {
+          attributes = parseWorkflow(read.text);
+        } catch (error) {
+          // An alias bomb or a document nested too deeply: one workflow, not the whole source, is lost.
+          attributes = allUnknown(files.gap(f.path, ATTRIBUTE_NAMES, { ok: false, reason: `could not be read as a workflow: ${(error as Error).message}` }));
+        }
+      }
       return {
         kind: 'source.workflow',
         id: `${files.treeId}/${f.path}`,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findManifests } from '../../../src/collectors/local-repo/manifests.js';
@@ -165,5 +165,23 @@ describe('local-repo requirements files', () => {
     assert.equal((manifestOf('requests==2.32.3\nurllib3>=2\n') as { lockfile: unknown }).lockfile, null);
     assert.equal((manifestOf('requests==2.*\n') as { lockfile: unknown }).lockfile, null);
     assert.deepEqual(manifestOf('# nothing\n-r base.txt\n'), { path: 'requirements.txt', ecosystem: 'pypi', lockfile: 'requirements.txt', hasDependencies: false, line: 1 });
+  });
+});
+
+describe('local-repo hostile workflows', () => {
+  it('turns an alias bomb into unknowns for that workflow only', () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 8; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    const bomb = `on: push\n${levels.join('\n')}\njobs:\n  x:\n    runs-on: y\n    permissions: *h\n    steps: []\n`;
+    assert.throws(() => parseWorkflow(bomb), /alias/i);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'posture-bomb-'));
+    try {
+      mkdirSync(path.join(dir, '.github', 'workflows'), { recursive: true });
+      writeFileSync(path.join(dir, '.github', 'workflows', 'bomb.yml'), bomb);
+      const [workflow] = collectWorkflows(createTreeFiles('t', listTree(dir, []), 1024 * 1024));
+      assert.match(JSON.stringify(workflow?.attributes.permissions), /could not be read as a workflow/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
