@@ -1,0 +1,238 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The one redactor. A scan creates it once, from posture's own tokens in the environment and the
+ * fingerprint key; the secrets collector registers every value it detects; the logger and every
+ * reporter pass their strings through it. A secret is replaced by `[secret:<type>:<first 8 of
+ * its fingerprint>]`, so two mentions of the same secret read the same and can be matched against
+ * the `source.secret` finding without the value ever being printed.
+ */
+export type Redactor = {
+  /** Replaces every known and every recognisable secret in a string. */
+  redact: (text: string) => string;
+  /** A copy of a JSON-like value with every string (keys included) redacted. */
+  redactDeep: <T>(value: T) => T;
+  /** Registers a detected secret; returns the marker that replaces it. Short values are not registered. */
+  add: (value: string, type: string) => string;
+  /** The keyed fingerprint of a value: hex HMAC-SHA256 with the scan's fingerprint key. */
+  fingerprint: (value: string) => string;
+  /** The marker that replaces a value of a type. */
+  marker: (value: string, type: string) => string;
+};
+
+export type RedactorOptions = {
+  /** posture's environment: the values of the tokens posture itself was given are secrets. */
+  env?: NodeJS.ProcessEnv;
+  /** Secrets already known (from an earlier stage). */
+  secrets?: Iterable<{ value: string; type: string }>;
+  /** The HMAC key; without one, a random key for this process (markers then differ between runs). */
+  key?: Buffer | string;
+};
+
+/** Values shorter than this are not registered: replacing them would mangle ordinary words. */
+export const MIN_SECRET_LENGTH = 6;
+
+/** Environment variables whose values posture must never print, with the type their marker names. */
+export const TOKEN_ENV_VARS: Readonly<Record<string, string>> = {
+  POSTURE_GITHUB_TOKEN: 'github-token',
+  GITHUB_TOKEN: 'github-token',
+  GH_TOKEN: 'github-token',
+  AWS_SECRET_ACCESS_KEY: 'aws-secret-access-key',
+  AWS_SESSION_TOKEN: 'aws-session-token',
+  POSTURE_FINGERPRINT_KEY: 'fingerprint-key',
+};
+
+/** Documented example values (AWS's own documentation): public, never findings, never replaced. */
+export const isDocumentedExample = (value: string): boolean => /EXAMPLE(?:KEY)?$/.test(value);
+
+const AWS_KEY_ID = /\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g;
+/** A 40-character AWS secret access key shape: base64 alphabet, mixed case. */
+const AWS_SECRET_SHAPE = /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[A-Z0-9])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/g;
+/** How far from a key id a secret key is taken to belong to it (a credentials file, a JSON blob). */
+const PAIR_WINDOW = 240;
+
+type GenericPattern = { type: string; pattern: RegExp; group?: number };
+
+/** Token shapes recognised in any string even when no collector reported them. */
+const GENERIC_PATTERNS: GenericPattern[] = [
+  { type: 'private-key', pattern: /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----|[\s\S]*$)/g },
+  { type: 'github-token', pattern: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b/g },
+  { type: 'github-token', pattern: /\bgithub_pat_[A-Za-z0-9_]{82}\b/g },
+  { type: 'slack-token', pattern: /\bxox[abpors]-[A-Za-z0-9-]{10,}/g },
+  { type: 'aws-secret-access-key', pattern: /(?:aws_?secret_?access_?key|secret_?access_?key|SecretAccessKey)["']?\s*(?::|=>|=)\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi, group: 1 },
+  { type: 'aws-access-key-id', pattern: AWS_KEY_ID },
+  { type: 'url-credential', pattern: /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]{1,256}:)[^\s/@]{1,256}(?=@)/gi },
+];
+
+type Span = { start: number; end: number; type: string };
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Creates the per-scan redactor. */
+export const createRedactor = (options: RedactorOptions = {}): Redactor => {
+  const key = options.key ?? randomBytes(32);
+  const known = new Map<string, string>();
+  let knownPattern: RegExp | undefined;
+  let dirty = false;
+
+  const fingerprint = (value: string): string => createHmac('sha256', key).update(value, 'utf8').digest('hex');
+  const marker = (value: string, type: string): string => `[secret:${type}:${fingerprint(value).slice(0, 8)}]`;
+
+  const add = (value: string, type: string): string => {
+    if (value.length >= MIN_SECRET_LENGTH && !known.has(value)) {
+      known.set(value, type);
+      dirty = true;
+    }
+    return marker(value, type);
+  };
+
+  for (const [name, type] of Object.entries(TOKEN_ENV_VARS)) {
+    const value = options.env?.[name]?.trim();
+    if (value) add(value, type);
+  }
+  for (const secret of options.secrets ?? []) add(secret.value, secret.type);
+
+  const knownSpans = (text: string): Span[] => {
+    if (known.size === 0) return [];
+    if (dirty || !knownPattern) {
+      // Longest first, so that a value containing another is replaced whole.
+      const values = [...known.keys()].sort((a, b) => b.length - a.length);
+      knownPattern = new RegExp(values.map(escapeRegExp).join('|'), 'g');
+      dirty = false;
+    }
+    const spans: Span[] = [];
+    for (const match of text.matchAll(knownPattern)) {
+      spans.push({ start: match.index, end: match.index + match[0].length, type: known.get(match[0]) ?? 'secret' });
+    }
+    return spans;
+  };
+
+  const genericSpans = (text: string): Span[] => {
+    const spans: Span[] = [];
+    for (const { type, pattern, group } of GENERIC_PATTERNS) {
+      pattern.lastIndex = 0;
+      for (const match of text.matchAll(pattern)) {
+        const value = group === undefined ? match[0] : match[group];
+        if (!value || isDocumentedExample(value)) continue;
+        const start = group === undefined ? match.index : match.index + match[0].lastIndexOf(value);
+        spans.push({ start, end: start + value.length, type });
+      }
+    }
+    // A secret access key travels with its key id: take a key-shaped value near one as its pair.
+    for (const id of text.matchAll(AWS_KEY_ID)) {
+      if (isDocumentedExample(id[0])) continue;
+      const from = Math.max(0, id.index - PAIR_WINDOW);
+      const window = text.slice(from, Math.min(text.length, id.index + id[0].length + PAIR_WINDOW));
+      for (const candidate of window.matchAll(AWS_SECRET_SHAPE)) {
+        if (isDocumentedExample(candidate[0])) continue;
+        spans.push({ start: from + candidate.index, end: from + candidate.index + 40, type: 'aws-secret-access-key' });
+      }
+    }
+    return spans;
+  };
+
+  const redact = (text: string): string => {
+    if (text.length < MIN_SECRET_LENGTH) return text;
+    const spans = [...knownSpans(text), ...genericSpans(text)].sort((a, b) => a.start - b.start || b.end - a.end);
+    if (spans.length === 0) return text;
+    let out = '';
+    let cursor = 0;
+    for (const span of spans) {
+      if (span.start < cursor) continue;
+      out += text.slice(cursor, span.start) + marker(text.slice(span.start, span.end), span.type);
+      cursor = span.end;
+    }
+    return out + text.slice(cursor);
+  };
+
+  const redactDeep = <T>(value: T): T => {
+    const seen = new WeakMap<object, unknown>();
+    const visit = (input: unknown): unknown => {
+      if (typeof input === 'string') return redact(input);
+      if (input === null || typeof input !== 'object') return input;
+      const cached = seen.get(input);
+      if (cached !== undefined) return cached;
+      if (Array.isArray(input)) {
+        const copy: unknown[] = [];
+        seen.set(input, copy);
+        for (const item of input) copy.push(visit(item));
+        return copy;
+      }
+      if (input instanceof Date) return input;
+      const copy: Record<string, unknown> = {};
+      seen.set(input, copy);
+      for (const [name, child] of Object.entries(input)) copy[redact(name)] = visit(child);
+      return copy;
+    };
+    return visit(value) as T;
+  };
+
+  return { redact, redactDeep, add, fingerprint, marker };
+};
+
+/** Where the generated fingerprint key is kept, relative to the scanned root. */
+export const FINGERPRINT_KEY_FILE = path.join('.posture', 'fingerprint-key');
+
+export type FingerprintKey = {
+  key: Buffer;
+  /** `env`: POSTURE_FINGERPRINT_KEY; `file`: read from .posture/; `generated`: written there now; `ephemeral`: this run only. */
+  source: 'env' | 'file' | 'generated' | 'ephemeral';
+  file?: string;
+  /** A message for the log when the key is not from the environment. */
+  warning?: string;
+};
+
+/**
+ * The HMAC key for secret fingerprints. `POSTURE_FINGERPRINT_KEY` wins; else the key kept in
+ * `<root>/.posture/fingerprint-key` (the scanned tree, not the working directory, so a tree's
+ * fingerprints do not depend on where posture runs from); else a new random key written there,
+ * with a `.gitignore` beside it so it is never committed; else, for a read-only tree, a key for
+ * this run only. Every case but the first comes with a warning: in CI the key belongs in the
+ * secret store, or fingerprints change with every fresh checkout.
+ */
+export const loadFingerprintKey = (options: { env: NodeJS.ProcessEnv; root: string }): FingerprintKey => {
+  const fromEnv = options.env.POSTURE_FINGERPRINT_KEY?.trim();
+  if (fromEnv) return { key: Buffer.from(fromEnv, 'utf8'), source: 'env' };
+  const file = path.join(options.root, FINGERPRINT_KEY_FILE);
+  const read = (): Buffer | undefined => {
+    try {
+      const text = readFileSync(file, 'utf8').trim();
+      return /^[0-9a-f]{64}$/.test(text) ? Buffer.from(text, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const existing = read();
+  if (existing) {
+    return { key: existing, source: 'file', file, warning: `POSTURE_FINGERPRINT_KEY is not set; secret fingerprints use the key kept in ${file}` };
+  }
+  const generated = randomBytes(32).toString('hex');
+  try {
+    const dir = path.dirname(file);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(dir, '.gitignore'), '# posture keeps its fingerprint key here; never commit it\n*\n', { flag: 'w' });
+    // `wx`: a scan running alongside may have written one first; then that one is the key.
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      writeSync(fd, `${generated}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    return {
+      key: Buffer.from(generated, 'utf8'),
+      source: 'generated',
+      file,
+      warning: `POSTURE_FINGERPRINT_KEY is not set; generated a fingerprint key in ${file}. Secret fingerprints stay the same only while that file is kept; in CI set POSTURE_FINGERPRINT_KEY from the secret store`,
+    };
+  } catch (error) {
+    const raced = (error as NodeJS.ErrnoException).code === 'EEXIST' ? read() : undefined;
+    if (raced) return { key: raced, source: 'file', file };
+    return {
+      key: Buffer.from(generated, 'utf8'),
+      source: 'ephemeral',
+      warning: `POSTURE_FINGERPRINT_KEY is not set and ${file} cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'}); secret fingerprints will differ between scans`,
+    };
+  }
+};
