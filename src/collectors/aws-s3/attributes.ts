@@ -93,8 +93,9 @@ export const bucketAttributes = (answers: BucketAnswers, context: BucketContext)
   // Whether a public grant is neutralised cannot be told without both blocks; a block that was not
   // planned is treated as unknown rather than as absent.
   const notRead = unknown('not collected');
-  const bucketSide = bucketBlock ?? notRead;
-  const accountSide = context.accountBlock ?? notRead;
+  // (null is a real answer, "no block", so the fallback is for undefined only.)
+  const bucketSide = bucketBlock === undefined ? notRead : bucketBlock;
+  const accountSide = context.accountBlock === undefined ? notRead : context.accountBlock;
 
   const acl = answers.GetBucketAcl;
   if (acl) {

@@ -1,6 +1,7 @@
 import { GetBucketLocationCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
 import { createAwsSession, type AwsSession, type AwsTuning, type Outcome } from '../../aws/session.js';
@@ -64,6 +65,8 @@ export const createAwsS3Collector = (options: AwsS3Options = {}): Collector => (
     const settings = awsSettings(ctx);
     const chosen = Array.isArray(settings.regions) ? settings.regions : undefined;
     const homeRegion = chosen?.[0] ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    // Every call in flight listens on the scan's abort signal; many are in flight by design.
+    setMaxListeners(Math.max(getMaxListeners(ctx.signal), 64 + ctx.limits.concurrency('s3', 16) + ctx.limits.concurrency('s3-control', 4)), ctx.signal);
     const session = createAwsSession(ctx, settings, homeRegion, options.tuning);
     try {
       return await collectWith(ctx, session, { homeRegion, regions: chosen, options });
@@ -86,14 +89,18 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
   const s3 = (region: string): S3Client => session.client(S3, 's3', region);
   const globalRegion = globalRegionOf(run.homeRegion);
 
-  // Who we are: the account id names the account block's owner and tells other accounts' buckets apart.
-  const identity = await session.call('sts', 'GetCallerIdentity', ({ abortSignal }) =>
-    session.client(STSClient, 'sts', run.homeRegion).send(new GetCallerIdentityCommand({}), { abortSignal }),
-  );
-  if (!identity.ok && ['NoCredentials', 'InvalidCredentials'].includes(identity.failure.reason)) {
+  // Who we are: the account id names the account block's owner and tells other accounts' buckets
+  // apart. Asked only when an enabled rule depends on it.
+  const identity: Outcome<{ Account?: string; Arn?: string }> | undefined =
+    plan.accountBlock || plan.bucketApis.some((entry) => entry.operation === 'GetBucketReplication')
+      ? await session.call('sts', 'GetCallerIdentity', ({ abortSignal }) => session.client(STSClient, 'sts', run.homeRegion).send(new GetCallerIdentityCommand({}), { abortSignal }))
+      : undefined;
+  if (identity && !identity.ok && ['NoCredentials', 'InvalidCredentials'].includes(identity.failure.reason)) {
     return { status: 'failed', resources: [], endpoint, reason: `${identity.failure.reason}: ${identity.failure.message}`, gaps: [gapFrom('aws', ['*'], identity.failure)] };
   }
-  const accountId = identity.ok ? identity.value.Account : /^arn:[^:]+:iam::(\d{12}):/.exec(session.settings.roleArn ?? '')?.[1];
+  const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(session.settings.roleArn ?? '')?.[1];
+  const accountId = identity?.ok ? identity.value.Account : roleAccount;
+  const callerArn = identity?.ok ? identity.value.Arn : undefined;
   const accountResource = accountId ? `aws:${accountId}` : 'aws';
 
   // Every bucket the account owns, with its region where ListBuckets gives it.
@@ -109,7 +116,7 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
         status: 'failed',
         resources: [],
         endpoint,
-        ...(identity.ok && identity.value.Arn ? { identity: identity.value.Arn } : {}),
+        ...(callerArn ? { identity: callerArn } : {}),
         reason: `ListBuckets: ${failure.reason}${failure.permission ? ` (needs ${failure.permission})` : ''}`,
         gaps: [gapFrom(accountResource, ['*'], failure)],
       };
@@ -125,7 +132,7 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
   let accountBlock: BlockValue | undefined;
   if (plan.accountBlock) {
     if (!accountId) {
-      const reason = identity.ok ? 'account id unknown' : identity.failure.reason;
+      const reason = identity && !identity.ok ? identity.failure.reason : 'account id unknown';
       accountBlock = unknown(reason, undefined, 'the account id, which S3 Control needs, could not be read');
       gaps.push({ resource: accountResource, attributes: ['accountPublicAccessBlock'], reason });
     } else {
@@ -244,6 +251,6 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
     gaps,
     notes,
     endpoint,
-    ...(identity.ok && identity.value.Arn ? { identity: identity.value.Arn } : {}),
+    ...(callerArn ? { identity: callerArn } : {}),
   };
 };

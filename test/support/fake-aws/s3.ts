@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../../../src/util/package-root.js';
 import type { AwsRequest, AwsResponse, FakeService } from './server.js';
 import {
   handleS3Control,
@@ -306,3 +309,12 @@ export const createFakeS3 = (state: FakeS3State): FakeService => ({
     return { ...response, headers: { ...response.headers, 'x-amz-bucket-region': bucket.Region } };
   },
 });
+
+/** The demo estate's buckets (Acme Rockets, account 123456789012). */
+export const DEMO_AWS_S3 = path.join(packageRoot, 'fixtures', 'demo', 'aws', 's3', 'buckets.json');
+
+/** Reads a fake S3 state file (the shape of `FakeS3State`, as JSON). */
+export const loadFakeS3State = (file: string): FakeS3State => JSON.parse(readFileSync(file, 'utf8')) as FakeS3State;
+
+/** The fake S3 (and S3 Control) service of the demo estate, to join the demo's fake AWS endpoint. */
+export const demoS3Service = (): FakeService => createFakeS3(loadFakeS3State(DEMO_AWS_S3));
