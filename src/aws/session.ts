@@ -1,0 +1,199 @@
+import { STSClient } from '@aws-sdk/client-sts';
+import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { ConfiguredRetryStrategy, isThrottlingError } from '@smithy/core/retry';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, DeserializeMiddleware, HandlerExecutionContext, InitializeMiddleware, Pluggable } from '@smithy/types';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { CollectContext } from '../collectors/types.js';
+import { classifyAwsError, type AwsFailure } from './errors.js';
+import { apiName, type AwsService } from './iam-actions.js';
+import type { AwsSettings } from './settings.js';
+
+/** Knobs for tests and benchmarks; production uses the defaults. */
+export type AwsTuning = {
+  /** Base of the exponential backoff between attempts (default 250 ms). */
+  retryBaseDelayMs?: number;
+  /** Ceiling of one backoff delay (default 10 s). */
+  maxRetryDelayMs?: number;
+};
+
+/** A call's result: its value, or why AWS gave none. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: AwsFailure };
+
+/** The part of an SDK v3 client posture relies on. */
+export type SdkClient = {
+  middlewareStack: { use: (pluggable: Pluggable<any, any>) => void };
+  destroy: () => void;
+};
+
+/** Options common to every SDK v3 client constructor. */
+export type CommonClientConfig = {
+  region: string;
+  profile?: string;
+  credentials?: AwsCredentialIdentityProvider;
+  requestHandler: NodeHttpHandler;
+  retryStrategy: ConfiguredRetryStrategy;
+};
+
+export type AwsSession = {
+  settings: AwsSettings;
+  /** The client of a service in a region; built once per scan, destroyed by `destroy`. */
+  client: <C extends SdkClient>(Client: new (config: CommonClientConfig) => C, service: AwsService, region: string) => C;
+  /**
+   * Runs one call inside the service's bulkhead and maps a failure to an `AwsFailure`. The
+   * SDK's retry strategy has already retried throttling, 5xx and timeouts by then.
+   */
+  call: <T>(service: AwsService, operation: string, fn: (options: { abortSignal: AbortSignal }) => Promise<T>) => Promise<Outcome<T>>;
+  /** Where calls to a service go: the SDK's endpoint variables, else AWS. */
+  endpoint: (service: AwsService) => string;
+  destroy: () => void;
+};
+
+const DEFAULT_CONCURRENCY: Record<AwsService, number> = { iam: 4, sts: 2, cloudtrail: 8, guardduty: 8, s3: 16, 's3-control': 4, account: 2 };
+const ENV_SUFFIX: Record<AwsService, string> = { iam: 'IAM', sts: 'STS', cloudtrail: 'CLOUDTRAIL', guardduty: 'GUARDDUTY', s3: 'S3', 's3-control': 'S3_CONTROL', account: 'ACCOUNT' };
+const REFRESH_BEFORE_MS = 5 * 60_000;
+
+type CallState = { throttles: number };
+const STATE = Symbol('posture-call-state');
+
+/**
+ * Records every call into the source's call recorder: one entry per operation call with the
+ * attempts the SDK's retry strategy made (`$metadata.attempts`) and the throttling answers seen.
+ */
+const recordingPlugin = (service: AwsService, calls: CollectContext['calls']): Pluggable<any, any> => {
+  const stateOf = (context: HandlerExecutionContext): CallState | undefined => (context as Record<symbol, CallState | undefined>)[STATE];
+  const record: InitializeMiddleware<any, any> = (next, context) => async (args) => {
+    const state: CallState = { throttles: 0 };
+    (context as Record<symbol, CallState>)[STATE] = state;
+    const operation = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
+    const started = performance.now();
+    try {
+      const result = await next(args);
+      const attempts = (result.output as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+      calls.record(apiName(service, operation), { ms: performance.now() - started, retries: attempts - 1, throttles: state.throttles });
+      return result;
+    } catch (error) {
+      const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+      calls.record(apiName(service, operation), { ms: performance.now() - started, retries: attempts - 1, throttles: state.throttles, error: true });
+      throw error;
+    }
+  };
+  // The deserialize step runs once per attempt, inside the retry loop, so it sees each throttle.
+  const countThrottles: DeserializeMiddleware<any, any> = (next, context) => async (args) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      const state = stateOf(context);
+      if (state && isThrottlingError(error as Parameters<typeof isThrottlingError>[0])) state.throttles++;
+      throw error;
+    }
+  };
+  return {
+    applyToStack: (stack) => {
+      stack.add(record, { step: 'initialize', priority: 'high', name: 'postureRecordCall', override: true });
+      stack.add(countThrottles, { step: 'deserialize', priority: 'high', name: 'postureCountThrottles', override: true });
+    },
+  };
+};
+
+/** The region the SDK would use (AWS_REGION, the profile's region), if one is configured. */
+export const configuredRegion = async (profile: string | undefined): Promise<string | undefined> => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const probe = new STSClient(profile ? { profile } : {});
+  try {
+    return await probe.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    probe.destroy();
+  }
+};
+
+/** Shares one set of credentials between clients, refreshing them shortly before they expire. */
+const shared = (provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider => {
+  let current: Promise<AwsCredentialIdentity> | undefined;
+  let resolved: AwsCredentialIdentity | undefined;
+  return async () => {
+    if (current && (!resolved?.expiration || resolved.expiration.getTime() - Date.now() > REFRESH_BEFORE_MS)) return current;
+    resolved = undefined;
+    current = provider().then((identity) => {
+      resolved = identity;
+      return identity;
+    });
+    return current;
+  };
+};
+
+/**
+ * Builds the AWS plumbing for one scan: credentials (the SDK's default chain, a profile, or an
+ * assumed role), one HTTP handler with timeouts, the SDK's retry strategy, a bulkhead per service
+ * and call recording. Nothing is shared between scans.
+ */
+export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 'signal'>, settings: AwsSettings, homeRegion: string, tuning: AwsTuning = {}): AwsSession => {
+  // The SDK warns on stderr about Node versions it plans to drop; posture supports what it supports.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const timeoutMs = ctx.limits.timeoutMs;
+  const requestHandler = new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true, socketTimeout: timeoutMs });
+  const base = tuning.retryBaseDelayMs ?? 250;
+  const ceiling = tuning.maxRetryDelayMs ?? 10_000;
+  // Full jitter around an exponential backoff, as AWS recommends for throttling.
+  const retryStrategy = new ConfiguredRetryStrategy(settings.maxAttempts, (attempt) => Math.round(Math.min(ceiling, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));
+  const profile = settings.profile ? { profile: settings.profile } : {};
+
+  let credentials: AwsCredentialIdentityProvider | undefined;
+  const baseCredentials = settings.profile ? fromIni({ profile: settings.profile }) : fromNodeProviderChain();
+  if (settings.roleArn) {
+    credentials = shared(
+      fromTemporaryCredentials({
+        params: { RoleArn: settings.roleArn, RoleSessionName: settings.roleSessionName, ...(settings.externalId ? { ExternalId: settings.externalId } : {}) },
+        masterCredentials: baseCredentials,
+        clientConfig: { region: homeRegion, requestHandler, retryStrategy, ...profile },
+        clientPlugins: [recordingPlugin('sts', ctx.calls)],
+      }),
+    );
+  } else {
+    credentials = shared(baseCredentials);
+  }
+
+  const clients = new Map<string, SdkClient>();
+  const limits = new Map<AwsService, LimitFunction>();
+  const limitOf = (service: AwsService): LimitFunction => {
+    let limit = limits.get(service);
+    if (!limit) {
+      limit = pLimit(ctx.limits.concurrency(service, DEFAULT_CONCURRENCY[service]));
+      limits.set(service, limit);
+    }
+    return limit;
+  };
+
+  return {
+    settings,
+    client: (Client, service, region) => {
+      const key = `${service}@${region}`;
+      let client = clients.get(key);
+      if (!client) {
+        client = new Client({ region, credentials, requestHandler, retryStrategy, ...profile });
+        client.middlewareStack.use(recordingPlugin(service, ctx.calls));
+        clients.set(key, client);
+      }
+      return client as InstanceType<typeof Client>;
+    },
+    call: async (service, operation, fn) =>
+      limitOf(service)(async () => {
+        try {
+          return { ok: true as const, value: await fn({ abortSignal: ctx.signal }) };
+        } catch (error) {
+          return { ok: false as const, failure: classifyAwsError(error, service, operation) };
+        }
+      }),
+    endpoint: (service) => {
+      if (process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true') return 'AWS (default endpoints)';
+      return process.env[`AWS_ENDPOINT_URL_${ENV_SUFFIX[service]}`] ?? process.env.AWS_ENDPOINT_URL ?? 'AWS (default endpoints)';
+    },
+    destroy: () => {
+      for (const client of clients.values()) client.destroy();
+      clients.clear();
+      requestHandler.destroy();
+    },
+  };
+};

@@ -1,0 +1,54 @@
+import type { ResourceKind } from '../../../src/facts/types.js';
+import { createCallRecorder, type CollectContext } from '../../../src/collectors/types.js';
+import { createLogger } from '../../../src/util/logger.js';
+import { createAwsIamCollector } from '../../../src/collectors/aws-iam/index.js';
+import { awsEnvFor, startFixtureAws, withEnv, FIXTURES_AWS_IAM, type FixtureFake, type FixtureFakeOptions } from '../../support/fake-aws/index.js';
+import path from 'node:path';
+
+/** Delays short enough for a fast suite, long enough to exercise the SDK's retry strategy. */
+export const FAST = { retryBaseDelayMs: 5, maxRetryDelayMs: 20, reportPollIntervalMs: 5, reportMaxWaitMs: 500 };
+
+export const SEEDED = path.join(FIXTURES_AWS_IAM, 'seeded');
+export const DOCUMENTED = path.join(FIXTURES_AWS_IAM, 'documented');
+
+export type TestContextOptions = {
+  options?: Record<string, unknown>;
+  config?: CollectContext['config'];
+  scanTime?: Date;
+  timeoutMs?: number;
+  needs?: Partial<Record<ResourceKind, string[]>>;
+};
+
+export const testContext = (options: TestContextOptions = {}): CollectContext & { logLines: string[] } => {
+  const logLines: string[] = [];
+  return {
+    root: '/tmp/posture-test',
+    treeId: 'posture-test',
+    scanTime: options.scanTime ?? new Date('2026-01-15T12:00:00Z'),
+    logger: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
+    calls: createCallRecorder(),
+    needs: (kind) => new Set(options.needs?.[kind] ?? []),
+    config: options.config ?? {},
+    options: options.options ?? { awsRegions: 'us-east-1,eu-west-1' },
+    excludes: [],
+    env: process.env,
+    signal: new AbortController().signal,
+    limits: { timeoutMs: options.timeoutMs ?? 300, concurrency: (_service, fallback) => fallback, maxFileBytes: 1024 * 1024 },
+    logLines,
+  };
+};
+
+/** Starts the fake with a fixture set and points the SDK at it; `stop` restores everything. */
+export const withFake = async (options: Partial<FixtureFakeOptions> = {}): Promise<{ fake: FixtureFake; stop: () => Promise<void> }> => {
+  const fake = await startFixtureAws({ fixtures: SEEDED, ...options });
+  const restore = withEnv({ ...awsEnvFor(fake.url), AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_ENDPOINT_URL_IAM: undefined, AWS_ENDPOINT_URL_STS: undefined });
+  return {
+    fake,
+    stop: async () => {
+      restore();
+      await fake.close();
+    },
+  };
+};
+
+export const collect = (ctx: CollectContext, tuning = FAST) => createAwsIamCollector(tuning).collect(ctx);
