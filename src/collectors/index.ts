@@ -1,4 +1,5 @@
 import type { CollectorId } from '../facts/types.js';
+import { awsIamCollector } from './aws-iam/index.js';
 import { awsS3Collector } from './aws-s3/index.js';
 import { localRepoCollector } from './local-repo/index.js';
 import type { Collector } from './types.js';
@@ -7,7 +8,7 @@ import type { Collector } from './types.js';
  * The explicit registry of collectors, in the order they run and are reported. A parity test
  * checks it against the folders under src/collectors/.
  */
-export const collectorRegistry = (): Collector[] => [localRepoCollector, awsS3Collector];
+export const collectorRegistry = (): Collector[] => [localRepoCollector, awsIamCollector, awsS3Collector];
 
 /** The contract's default set: the collectors that need no credentials. */
 export const DEFAULT_SOURCES: CollectorId[] = ['local-repo', 'secrets', 'osv'];
