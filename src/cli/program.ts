@@ -9,6 +9,8 @@ import { loadJsonDocument } from '../facts/documents.js';
 import type { FactsDocument } from '../facts/types.js';
 import { DEFAULT_FORMATS } from '../reporters/index.js';
 import { writeOutput } from '../util/atomic.js';
+import { registerDiffCommand } from './commands/diff.js';
+import { addBaselineOptions, addPublishOptions, finishCi, prepareCi, registerPublishCommand } from './commands/publish.js';
 import { describeError } from './errors.js';
 import { EXIT, gate } from './exit-codes.js';
 import {
@@ -60,7 +62,7 @@ const addRuleOptions = (command: Command): Command =>
     .option('--exclude-rules <globs>', 'skip the rules whose ids match these comma-separated globs');
 
 const addGateOptions = (command: Command): Command =>
-  command
+  addBaselineOptions(command)
     .addOption(failOnOption())
     .option('--fail-on-gaps', 'exit 3 when a selected source is partial or failed')
     .option('--require <sources>', 'exit 3 unless each of these comma-separated sources is complete');
@@ -118,10 +120,12 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
   addCollectOptions(scan);
   addRuleOptions(scan);
   addGateOptions(scan);
+  addPublishOptions(scan);
   scan.addHelpText('after', `\nExamples:\n  posture scan\n  posture scan ../service --format json,md --fail-on medium\n  posture scan --sources all --github-org acme --aws-regions eu-west-1\n${EXIT_HELP}`);
   scan.action(async (target: string, options: CommonOptions) => {
     const loaded = configOf(options);
     const formats = parseFormats(options.format, loaded.config, DEFAULT_FORMATS);
+    const ci = prepareCi(rt, options);
     const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
     const scanTime = parseScanTime(options.scanTime) ?? new Date();
     const facts = await collectStage(rt, {
@@ -134,13 +138,15 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       collectorOptions: collectorOptionsOf(options),
       demo: options.demo,
     });
-    const result = evaluateStage(rt, { facts, loaded, ruleSet, scanTime, root: path.resolve(rt.cwd, target) });
+    const { result, diff } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, scanTime, root: path.resolve(rt.cwd, target) }));
+    await ci.publisher.guardSarif(result, formats);
     const outDir = path.resolve(rt.cwd, options.out ?? 'posture-report');
     writeReports(rt, outDir, result, formats, facts);
-    const decision = gate(result, { failOn: failOnOf(options.failOn, loaded.config), failOnGaps: Boolean(options.failOnGaps), require: splitList(options.require) });
+    const decision = gate(result, { failOn: failOnOf(options.failOn, loaded.config), failOnGaps: Boolean(options.failOnGaps), require: splitList(options.require), ...ci.gateOptions });
     rt.logger.info(`posture: ${summaryLine(result)}`);
     for (const reason of decision.reasons) rt.logger.info(`posture: exit ${decision.code}: ${reason}`);
     rt.logger.info(`posture: reports written to ${path.relative(rt.cwd, outDir) || '.'}/`);
+    await finishCi(ci, { result, decision, outDir, ...(diff ? { diff } : {}) });
     setExit(decision.code);
   });
 
@@ -181,10 +187,11 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     const loaded = configOf(options);
     const facts = loadJsonDocument<FactsDocument>(rt.schemas, 'facts', file === '-' ? '-' : path.resolve(rt.cwd, file));
     validateFacts(rt, facts, file);
+    const ci = prepareCi(rt, options);
     const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
-    const result = evaluateStage(rt, { facts, loaded, ruleSet, scanTime: parseScanTime(options.scanTime), root: options.root ? path.resolve(rt.cwd, options.root) : undefined });
+    const { result } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, scanTime: parseScanTime(options.scanTime), root: options.root ? path.resolve(rt.cwd, options.root) : undefined }));
     writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), rt.redact(`${JSON.stringify(result, null, 2)}\n`));
-    const decision = gate(result, { failOn: failOnOf(options.failOn, loaded.config), failOnGaps: Boolean(options.failOnGaps), require: splitList(options.require) });
+    const decision = gate(result, { failOn: failOnOf(options.failOn, loaded.config), failOnGaps: Boolean(options.failOnGaps), require: splitList(options.require), ...ci.gateOptions });
     rt.logger.info(`posture: ${summaryLine(result)}`);
     setExit(decision.code);
   });
@@ -258,6 +265,9 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     process.stdout.write(`${passed} passed, ${failed} failed\n`);
     setExit(failed > 0 ? EXIT.findings : EXIT.ok);
   });
+
+  registerPublishCommand(program, rt, setExit);
+  registerDiffCommand(program, rt, setExit);
 
   return program;
 };

@@ -201,6 +201,13 @@ const prefixOf = (result: ResultDocument): string => {
   return `${normal}/`;
 };
 
+/**
+ * A scanned file's path relative to the repository root, which is what code scanning and annotations
+ * expect: the scanned directory, when it was given as a relative path inside the working directory,
+ * prefixes the tree-relative path.
+ */
+export const repositoryPath = (result: ResultDocument, file: string): string => `${prefixOf(result)}${file}`;
+
 const encodePath = (file: string): string => file.split('/').map(encodeURIComponent).join('/');
 
 /** The stable pseudo-location of a finding without a file: `posture/<kind>/<url-encoded resource id>`. */
