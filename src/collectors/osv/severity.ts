@@ -1,9 +1,12 @@
-import cvssModule from 'ae-cvss-calculator';
+import { createRequire } from 'node:module';
 import type * as CvssCalculator from 'ae-cvss-calculator';
 import type { Severity } from '../../engine/types.js';
 
-// The package is a webpack UMD bundle: under ESM its classes are on the default export.
-const cvss = cvssModule as unknown as typeof CvssCalculator;
+/**
+ * The CVSS calculator. It ships as a webpack UMD bundle whose ESM interop differs between Node's
+ * loader and tsx's; `require` gives its `module.exports` in both.
+ */
+const loadCvss = (): typeof CvssCalculator => createRequire(import.meta.url)('ae-cvss-calculator') as typeof CvssCalculator;
 
 export type Cvss = { version: '3.0' | '3.1' | '4.0'; vector: string; score: number };
 
@@ -26,6 +29,7 @@ export const maxSeverity = (a: Severity, b: Severity): Severity => (SEVERITY_RAN
 
 /** The base score of a CVSS v3.x or v4.0 vector, or undefined for anything incomplete or malformed. */
 export const cvssScore = (vector: string): Cvss | undefined => {
+  const cvss = loadCvss();
   const trimmed = vector.trim();
   try {
     const [version, instance] = trimmed.startsWith('CVSS:4.0/')

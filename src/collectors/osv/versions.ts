@@ -190,7 +190,8 @@ export const smallestFix = (installed: string, advisories: AffectedEntry[][], ec
     }
   }
   const safe: string[] = [];
-  let undecidable = false;
+  // An advisory whose ranges cannot place even the installed version cannot rule a candidate out.
+  let undecidable = advisories.some((entries) => isAffected(installed, entries, compare) === undefined);
   for (const candidate of [...candidates].sort(compare)) {
     const verdicts = advisories.map((entries) => isAffected(candidate, entries, compare));
     if (verdicts.includes(true)) continue;
