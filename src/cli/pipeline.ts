@@ -63,7 +63,13 @@ export const parseScanTime = (value: string | undefined): Date | undefined => {
   return date;
 };
 
-export type RuleSet = { rules: Rule[]; params: Map<string, Record<string, unknown>>; hash: string };
+export type RuleSet = {
+  rules: Rule[];
+  /** Every rule loaded, before selection: for checks that concern the rule files themselves. */
+  all: Rule[];
+  params: Map<string, Record<string, unknown>>;
+  hash: string;
+};
 
 export type RuleSelection = { rulesDirs?: string[]; rules?: string; excludeRules?: string };
 
@@ -82,7 +88,7 @@ export const loadRuleSet = (rt: Runtime, loaded: LoadedConfig, selection: RuleSe
     if (!all.some((rule) => rule.id === id)) throw new PostureError('config-invalid', `rules.params names unknown rule "${id}"`, { file: loaded.file });
   }
   const params = new Map(rules.map((rule) => [rule.id, resolveParams(rule, overrides[rule.id], loaded.file ?? 'posture.yaml')]));
-  return { rules, params, hash: rulesHash(rules) };
+  return { rules, all, params, hash: rulesHash(rules) };
 };
 
 export type CollectInput = {

@@ -241,7 +241,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     const loaded = configOf(options);
     const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
     const dirs = [BUILTIN_RULES_DIR, ...(loaded.config.rules?.dirs ?? []), ...(options.rulesDir ?? []).map((d) => path.resolve(rt.cwd, d))];
-    const problems = checkRuleTestLayout(ruleSet.rules, dirs);
+    const problems = checkRuleTestLayout(ruleSet.all, dirs);
     let failed = problems.length;
     for (const problem of problems) process.stdout.write(`FAIL ${problem}\n`);
     let passed = 0;
