@@ -11,8 +11,22 @@ export const escapeMarkdown = (text: string): string =>
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/([\\`*_[\]|~])/g, '\\$1')
-    .replace(/@(?=\w)/g, '@\u200b')
-    .replace(/#(?=\d)/g, '#\u200b');
+    .replace(/(^|[^\w.-])@(?=\w)/g, '$1@\u200b')
+    .replace(/(^|[^\w&])#(?=\d)/g, '$1#\u200b');
+
+/**
+ * Rule text (titles, remediation) is written by rule authors and may use Markdown code spans and
+ * emphasis, but never raw HTML, and it may not mention people or issues either.
+ */
+export const escapeRuleMarkdown = (text: string): string =>
+  text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/(^|[^\w.-])@(?=\w)/g, '$1@\u200b')
+    .replace(/(^|[^\w&])#(?=\d)/g, '$1#\u200b');
 
 /**
  * Outside text as a code span, where GitHub shows HTML and Markdown literally. A backtick cannot be

@@ -1,5 +1,5 @@
 import { CSF_FUNCTIONS, type CsfFunction, type Finding, type ResultDocument, type RuleMeta } from '../engine/types.js';
-import { codeSpan, escapeMarkdown as md } from './escape.js';
+import { codeSpan, escapeMarkdown as md, escapeRuleMarkdown } from './escape.js';
 
 /** GitHub takes 65,535 characters in a PR comment or check-run summary; stay well below. */
 export const MARKDOWN_BYTE_LIMIT = 60_000;
@@ -30,7 +30,7 @@ const renderFinding = (finding: Finding, rule: RuleMeta | undefined): string => 
   for (const item of evidence) lines.push(`  - ${item.line ? `line ${item.line}: ` : ''}${md(item.detail)}`);
   if (finding.evidence.length > evidence.length) lines.push(`  - and ${finding.evidence.length - evidence.length} more`);
   if (finding.suppression) lines.push(`  - Suppression by ${md(finding.suppression.owner)} expired on ${finding.suppression.expires}`);
-  if (rule) lines.push(`  - Fix: ${md(rule.remediation.text)}`);
+  if (rule) lines.push(`  - Fix: ${escapeRuleMarkdown(rule.remediation.text)}`);
   return lines.join('\n');
 };
 

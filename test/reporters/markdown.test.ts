@@ -47,3 +47,13 @@ describe('Markdown report', () => {
     assert.match(text, /## What the scan could not see/, 'coverage must survive the cut');
   });
 });
+
+describe('Markdown escaping', () => {
+  it('leaves action references and e-mail addresses readable while breaking mentions', () => {
+    assert.equal(escapeMarkdown('actions/checkout@v4'), 'actions/checkout@v4');
+    assert.equal(escapeMarkdown('security@example.com'), 'security@example.com');
+    assert.equal(escapeMarkdown('ping @octocat'), 'ping @\u200boctocat');
+    assert.equal(escapeMarkdown('see #12'), 'see #\u200b12');
+    assert.ok(!escapeMarkdown('&#60;img&#62;').includes('&#60;'), 'an entity must not survive');
+  });
+});
