@@ -69,9 +69,9 @@ describe('posture init', () => {
   it('notes in a comment which resources each asset holds, and which of them the scan saw as public', async () => {
     await runInit({ cwd: dir, schemas });
     const text = readFileSync(path.join(dir, 'threat-model.yaml'), 'utf8');
-    assert.match(text, /# 3 resource\(s\) now: alice, bob, deploy-bot\n  - id: aws-111122223333-identities/);
+    assert.match(text, /# 3 resource\(s\) now: alice, bob, deploy-bot\n {2}- id: aws-111122223333-identities/);
     assert.match(text, /# note: the scan saw 1 of these as public: acme-website/);
-    assert.match(text, /acceptedRisks: \[\]\n\n?# Accepted risks are suppressions.*\n# acceptedRisks:\n#   - rule: s3-bucket-versioning-enabled/);
+    assert.match(text, /acceptedRisks: \[\]\n\n?# Accepted risks are suppressions.*\n# acceptedRisks:\n# {3}- rule: s3-bucket-versioning-enabled/);
   });
 
   it('never overwrites an existing file without --force', async () => {

@@ -1,0 +1,43 @@
+/* global document, setTimeout */
+// The findings filter. Reads its data from the JSON island with JSON.parse and writes only with
+// textContent and the hidden property, so nothing in the data can become markup.
+(function () {
+  'use strict';
+  var island = document.getElementById('posture-data');
+  var table = document.getElementById('findings-table');
+  var form = document.getElementById('filters');
+  if (!island || !table || !form) return;
+  var data = JSON.parse(island.textContent || '{"rows":[]}');
+  var rows = table.tBodies[0] ? table.tBodies[0].rows : [];
+  var selects = Array.prototype.slice.call(form.querySelectorAll('select[data-key]'));
+  var search = document.getElementById('filter-search');
+  var count = document.getElementById('findings-count');
+  var empty = document.getElementById('findings-empty');
+
+  function apply() {
+    var wanted = selects
+      .filter(function (select) { return select.value !== ''; })
+      .map(function (select) { return { key: select.getAttribute('data-key'), value: select.value }; });
+    var terms = (search && search.value ? search.value : '').toLowerCase().split(/\s+/).filter(Boolean);
+    var shown = 0;
+    for (var i = 0; i < rows.length; i++) {
+      var row = rows[i];
+      var entry = data.rows[Number(row.getAttribute('data-index'))];
+      var match = Boolean(entry);
+      for (var w = 0; match && w < wanted.length; w++) match = entry[wanted[w].key] === wanted[w].value;
+      for (var t = 0; match && t < terms.length; t++) match = entry.q.indexOf(terms[t]) !== -1;
+      row.hidden = !match;
+      if (match) shown++;
+    }
+    if (count) count.textContent = shown + ' of ' + rows.length + ' findings shown';
+    if (empty) empty.hidden = shown !== 0;
+  }
+
+  selects.forEach(function (select) { select.addEventListener('change', apply); });
+  if (search) search.addEventListener('input', apply);
+  form.addEventListener('submit', function (event) { event.preventDefault(); });
+  // A reset restores the controls after the event; filter again once it has.
+  form.addEventListener('reset', function () { setTimeout(apply, 0); });
+  form.hidden = false;
+  apply();
+})();

@@ -1,0 +1,511 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import {
+  CSF_FUNCTIONS,
+  SEVERITIES,
+  STATUSES,
+  THREATS,
+  type CsfFunction,
+  type Finding,
+  type ResultDocument,
+  type RuleMeta,
+  type Severity,
+  type Status,
+} from '../engine/types.js';
+import { THREAT_LABELS } from '../threat-model/markdown.js';
+import type { AssetEntry, RegisterStatus, RiskBand, RiskEntry } from '../threat-model/types.js';
+import { packageRoot } from '../util/package-root.js';
+
+export type HtmlOptions = { generatedAt?: string };
+
+const TEMPLATE_DIR = path.join(packageRoot, 'reports', 'html');
+
+const FUNCTION_NAMES: Record<CsfFunction, string> = { GV: 'Govern', ID: 'Identify', PR: 'Protect', DE: 'Detect', RS: 'Respond', RC: 'Recover' };
+const STATUS_LABELS: Record<Status, string> = { fail: 'Fail', unknown: 'Unknown', suppressed: 'Accepted', pass: 'Pass', not_applicable: 'Not applicable' };
+const REGISTER_LABELS: Record<RegisterStatus, string> = { 'at-risk': 'At risk', unverified: 'Could not be checked', accepted: 'Accepted', mitigated: 'Mitigated', 'not-covered': 'No rule covers it' };
+const REGISTER_SYMBOLS: Record<RegisterStatus, string> = { 'at-risk': '✗', unverified: '?', accepted: '≈', mitigated: '✓', 'not-covered': '·' };
+const THREAT_LETTERS: Record<(typeof THREATS)[number], string> = {
+  spoofing: 'S',
+  tampering: 'T',
+  repudiation: 'R',
+  'information-disclosure': 'I',
+  'denial-of-service': 'D',
+  'elevation-of-privilege': 'E',
+};
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+const DAY_MS = 86_400_000;
+
+const BAR_WIDTH = 320;
+const BAR_ORDER: Status[] = ['fail', 'unknown', 'suppressed', 'pass', 'not_applicable'];
+
+/** Only web links become links: a `javascript:` reference in a user's rule stays text. */
+const safeUrl = (value: string): string | undefined => (/^https?:\/\/[^\s"'<>]+$/i.test(value) ? value : undefined);
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+type Segment = { x: number; width: number; status: Status; count: number; label: string };
+
+const barSegments = (counts: Record<Status, number>, statuses: Status[] = BAR_ORDER): Segment[] => {
+  const total = statuses.reduce((sum, s) => sum + counts[s], 0);
+  if (total === 0) return [];
+  const segments: Segment[] = [];
+  let x = 0;
+  for (const status of statuses) {
+    const count = counts[status];
+    if (count === 0) continue;
+    const width = Math.max(2, Math.round((count / total) * BAR_WIDTH * 10) / 10);
+    segments.push({ x: Math.round(x * 10) / 10, width, status, count, label: `${count} ${STATUS_LABELS[status].toLowerCase()}` });
+    x += width;
+  }
+  // Rounding and the 2-unit minimum can overshoot; scale back so the bar ends at its width.
+  const scale = x > BAR_WIDTH ? BAR_WIDTH / x : 1;
+  if (scale !== 1) {
+    let at = 0;
+    for (const segment of segments) {
+      segment.width = Math.round(segment.width * scale * 10) / 10;
+      segment.x = Math.round(at * 10) / 10;
+      at += segment.width;
+    }
+  }
+  return segments;
+};
+
+/** Arcs of a ring whose circumference is 100 (r = 15.9155), starting at twelve o'clock. */
+const donutSegments = (counts: Record<Status, number>) => {
+  const total = BAR_ORDER.reduce((sum, st) => sum + counts[st], 0);
+  if (total === 0) return [];
+  let done = 0;
+  return BAR_ORDER.filter((status) => counts[status] > 0).map((status) => {
+    const share = Math.round((counts[status] / total) * 1000) / 10;
+    const segment = { status, dash: `${share} ${Math.round((100 - share) * 10) / 10}`, offset: Math.round((25 - done) * 10) / 10, label: `${counts[status]} ${STATUS_LABELS[status].toLowerCase()}` };
+    done += share;
+    return segment;
+  });
+};
+
+/**
+ * A rule's remediation with `{{name}}` and `{{id}}` filled for one resource; for several, or for
+ * a value with shell metacharacters, a visible placeholder to replace. Other placeholders stay.
+ */
+const fillRemediation = (remediation: RuleMeta['remediation'], resource: { name: string; id: string } | undefined): RuleMeta['remediation'] => {
+  // A value goes into a command only if it cannot change the command's meaning when pasted into a shell.
+  const usable = (value: string): boolean => /^[A-Za-z0-9._:/@+=,-]+$/.test(value);
+  const fill = (text: string | undefined): string | undefined =>
+    text?.replace(/\{\{\s*(name|id)\s*\}\}/g, (_, key: 'name' | 'id') => (resource && usable(resource[key]) ? resource[key] : key === 'name' ? '<NAME>' : '<ID>'));
+  return { text: fill(remediation.text) ?? '', ...(remediation.cli ? { cli: fill(remediation.cli) } : {}), ...(remediation.terraform ? { terraform: fill(remediation.terraform) } : {}) };
+};
+
+const daysBetween = (from: string, toDate: string): number => Math.floor((Date.parse(`${toDate}T23:59:59.999Z`) - Date.parse(from)) / DAY_MS);
+
+const findingSearchText = (finding: Finding, assetName: string | undefined): string =>
+  [
+    finding.ruleId,
+    finding.title,
+    finding.message,
+    finding.resource.name,
+    finding.resource.id,
+    finding.location?.path ?? '',
+    ...finding.evidence.map((e) => e.detail),
+    assetName ?? '',
+  ]
+    .join('\n')
+    .toLowerCase();
+
+/** JSON for a `<script type="application/json">` island: nothing in it can end the element or the script. */
+export const islandJson = (value: unknown): string =>
+  JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+const sha256 = (text: string): string => `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
+
+/** Everything the templates show, computed here so the templates only place and escape it. */
+export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => {
+  const scanTime = result.scan.scanTime;
+  const rules = new Map<string, RuleMeta>(result.rules.map((rule) => [rule.id, rule]));
+  const assets = result.assets ?? [];
+  const assetById = new Map<string, AssetEntry>(assets.map((a) => [a.id, a]));
+  const assetOfResource = new Map<string, AssetEntry>();
+  for (const asset of assets) for (const r of asset.resources) assetOfResource.set(`${r.kind}\u0000${r.id}`, asset);
+  const assetOf = (finding: Finding): AssetEntry | undefined => assetOfResource.get(`${finding.resource.kind}\u0000${finding.resource.id}`);
+  const findingByFingerprint = new Map(result.findings.map((f) => [f.fingerprint, f]));
+  const risks = result.risks ?? [];
+  const openRisks = risks.filter((r) => r.residual > 0);
+  const model = result.threatModel;
+  const s = result.summary;
+  const incomplete = result.coverage.sources.filter((source) => source.status !== 'complete');
+
+  // ---- executive summary ------------------------------------------------------------------
+  const topBand: RiskBand = openRisks[0]?.band ?? 'none';
+  const worstSeverity = SEVERITIES.find((sev) => s.bySeverity[sev] > 0);
+  const rating = result.risks ? topBand : (worstSeverity === 'info' ? 'low' : (worstSeverity ?? 'none'));
+  const headline: Record<RiskBand, string> = {
+    critical: 'Critical risks are open',
+    high: 'High risks are open',
+    medium: 'Medium risks are open',
+    low: 'Only low risks are open',
+    none: 'No open risk was found',
+  };
+  const bandCounts = (['critical', 'high', 'medium', 'low'] as const).map((band) => ({ band, count: openRisks.filter((r) => r.band === band).length }));
+  const riskView = (risk: RiskEntry, index: number) => {
+    const finding = findingByFingerprint.get(risk.fingerprint);
+    return {
+      rank: index + 1,
+      band: risk.band,
+      score: risk.residual,
+      inherent: risk.score,
+      title: risk.title,
+      ruleId: risk.ruleId,
+      resource: risk.resource.name,
+      resourceId: risk.resource.id,
+      asset: assetById.get(risk.asset)?.name ?? risk.asset,
+      assetId: risk.asset,
+      formula: risk.formula,
+      message: finding?.message ?? risk.title,
+      expired: risk.state === 'acceptance-expired',
+      acceptance: risk.acceptance,
+    };
+  };
+
+  const baseline = result.baseline
+    ? (() => {
+        const b = result.baseline;
+        const describe = (fp: string) => {
+          const f = findingByFingerprint.get(fp);
+          return f ? { title: f.title, resource: f.resource.name, severity: f.severity, ruleId: f.ruleId } : { title: fp, resource: '', severity: 'info' as Severity, ruleId: '' };
+        };
+        return {
+          scanTime: b.scanTime,
+          sameRules: b.sameRules,
+          counts: b.counts,
+          added: b.new.slice(0, 15).map(describe),
+          addedMore: Math.max(0, b.new.length - 15),
+          fixed: b.fixed.slice(0, 15).map((f) => ({ title: f.title, resource: f.resource.name, severity: f.severity, ruleId: f.ruleId })),
+          fixedMore: Math.max(0, b.fixed.length - 15),
+          changed: b.changed.slice(0, 15).map((c) => ({ ...describe(c.fingerprint), from: c.from, to: c.to })),
+        };
+      })()
+    : undefined;
+
+  // ---- scorecard --------------------------------------------------------------------------
+  const rulesByFunction = new Map<CsfFunction, number>(CSF_FUNCTIONS.map((fn) => [fn, 0]));
+  for (const rule of result.rules) {
+    const fn = rule.csf[0]?.id.split('.')[0] as CsfFunction | undefined;
+    if (fn && rulesByFunction.has(fn)) rulesByFunction.set(fn, (rulesByFunction.get(fn) ?? 0) + 1);
+  }
+  const scorecard = CSF_FUNCTIONS.map((fn) => {
+    const counts = s.byFunction[fn];
+    const total = STATUSES.reduce((sum, st) => sum + counts[st], 0);
+    const ruleCount = rulesByFunction.get(fn) ?? 0;
+    const decided = counts.pass + counts.fail;
+    return {
+      id: fn,
+      name: FUNCTION_NAMES[fn],
+      counts,
+      total,
+      rules: ruleCount,
+      segments: barSegments(counts),
+      passRate: decided > 0 ? `${Math.round((counts.pass / decided) * 100)}%` : '–',
+      uncovered: ruleCount === 0,
+      unexercised: ruleCount > 0 && total === 0,
+    };
+  });
+  const uncoveredFunctions = scorecard.filter((f) => f.uncovered).map((f) => `${f.name} (${f.id})`);
+  const overall = { donut: donutSegments(s.byStatus), counts: s.byStatus, total: s.total };
+
+  // ---- coverage ---------------------------------------------------------------------------
+  const unknownReasons = new Map<string, { reason: string; permission: string; count: number; rules: Set<string> }>();
+  for (const f of result.findings) {
+    if (f.status !== 'unknown') continue;
+    const reason = f.unknown?.reason ?? 'not collected';
+    const permission = f.unknown?.permission ?? '';
+    const key = `${reason}\u0000${permission}`;
+    const entry = unknownReasons.get(key) ?? { reason, permission, count: 0, rules: new Set<string>() };
+    entry.count++;
+    entry.rules.add(f.ruleId);
+    unknownReasons.set(key, entry);
+  }
+  const register = result.threatRegister ?? [];
+  const coverage = {
+    sources: result.coverage.sources.map((source) => ({
+      id: source.id,
+      status: source.status,
+      identity: source.identity ?? '',
+      endpoint: source.endpoint ?? '',
+      calls: source.calls.total,
+      seconds: (source.durationMs / 1000).toFixed(1),
+      reason: source.reason ?? '',
+      notes: source.notes,
+      gapCount: source.gaps.length,
+    })),
+    gaps: result.coverage.sources.flatMap((source) =>
+      source.gaps.map((gap) => ({ source: source.id, resource: gap.resource, attributes: gap.attributes.join(', '), reason: gap.reason, permission: gap.permission ?? '' })),
+    ),
+    unknowns: [...unknownReasons.values()].sort((a, b) => b.count - a.count).map((u) => ({ reason: u.reason, permission: u.permission, count: u.count, rules: [...u.rules].sort().join(', ') })),
+    excluded: result.coverage.excluded,
+    incomplete: incomplete.map((source) => `${source.id} ${source.status}`),
+    uncoveredFunctions,
+    notCoveredCells: register.filter((e) => e.status === 'not-covered').length,
+    cells: register.length,
+    unknownExposure: assets.filter((a) => a.exposure === 'unknown').map((a) => a.name),
+  };
+
+  // ---- assets and register ----------------------------------------------------------------
+  const cellOf = new Map(register.map((entry) => [`${entry.asset}\u0000${entry.threat}`, entry]));
+  const orderedAssets = [...assets].sort((a, b) => b.risk - a.risk || (a.source === b.source ? 0 : a.source === 'model' ? -1 : 1) || a.name.localeCompare(b.name));
+  const zoneNames = new Map((model?.trustZones ?? []).map((z) => [z.id, z.name]));
+  const assetRows = orderedAssets.map((asset) => ({
+    id: asset.id,
+    name: asset.name,
+    description: asset.description ?? '',
+    classification: asset.classification,
+    owner: asset.owner ?? '',
+    zone: asset.zone ? (zoneNames.get(asset.zone) ?? asset.zone) : '',
+    exposure: asset.exposure,
+    declared: asset.declaredExposure ?? '',
+    source: asset.source,
+    resourceCount: asset.resources.length,
+    resources: asset.resources.map((r) => ({
+      kind: r.kind,
+      name: r.name,
+      id: r.id,
+      exposure: r.exposure,
+      exposureReason: r.exposureReason,
+      tags: Object.entries(r.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(', '),
+    })),
+    counts: asset.findings,
+    risk: asset.risk,
+    band: asset.band,
+    cells: THREATS.map((threat) => {
+      const entry = cellOf.get(`${asset.id}\u0000${threat}`);
+      const status: RegisterStatus = entry?.status ?? 'not-covered';
+      return {
+        threat: THREAT_LABELS[threat],
+        letter: THREAT_LETTERS[threat],
+        status,
+        symbol: REGISTER_SYMBOLS[status],
+        label: REGISTER_LABELS[status],
+        risk: entry?.risk ?? 0,
+        attackers: (entry?.attackers ?? []).join(', '),
+        rules: (entry?.rules ?? []).map((rule) => ({ ...rule, statusLabel: STATUS_LABELS[rule.status] })),
+      };
+    }),
+  }));
+
+  // ---- remediation plan: failing risks grouped by rule, the largest risk first -------------
+  const planByRule = new Map<string, RiskEntry[]>();
+  for (const risk of openRisks) {
+    const list = planByRule.get(risk.ruleId) ?? [];
+    list.push(risk);
+    planByRule.set(risk.ruleId, list);
+  }
+  const plan = [...planByRule.entries()]
+    .map(([ruleId, list]) => ({ ruleId, list, max: Math.max(...list.map((r) => r.residual)), sum: list.reduce((t, r) => t + r.residual, 0) }))
+    .sort((a, b) => b.max - a.max || b.sum - a.sum || a.ruleId.localeCompare(b.ruleId))
+    .map((item, index) => {
+      const rule = rules.get(item.ruleId);
+      const top = item.list[0] as RiskEntry;
+      return {
+        rank: index + 1,
+        ruleId: item.ruleId,
+        title: rule?.title ?? top.title,
+        band: top.band,
+        max: item.max,
+        sum: item.sum,
+        count: item.list.length,
+        resources: item.list.slice(0, 20).map((r) => ({ name: r.resource.name, asset: assetById.get(r.asset)?.name ?? r.asset, score: r.residual, band: r.band, expired: r.state === 'acceptance-expired' })),
+        more: Math.max(0, item.list.length - 20),
+        remediation: fillRemediation(rule?.remediation ?? { text: 'See the rule documentation.' }, item.list.length === 1 ? top.resource : undefined),
+        references: (rule?.references ?? []).map((ref) => ({ text: ref, href: safeUrl(ref) })),
+      };
+    });
+  // Without a threat model, order the plan by the failing findings' severity instead.
+  const fallbackPlan = result.risks
+    ? []
+    : [...new Set(result.findings.filter((f) => f.status === 'fail').sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]).map((f) => f.ruleId))].map((ruleId, index) => {
+        const rule = rules.get(ruleId);
+        const failing = result.findings.filter((f) => f.status === 'fail' && f.ruleId === ruleId);
+        return {
+          rank: index + 1,
+          ruleId,
+          title: rule?.title ?? failing[0]?.title ?? ruleId,
+          band: (failing[0]?.severity === 'info' ? 'low' : failing[0]?.severity ?? 'low') as RiskBand,
+          max: 0,
+          sum: 0,
+          count: failing.length,
+          resources: failing.slice(0, 20).map((f) => ({ name: f.resource.name, asset: '', score: 0, band: 'none' as RiskBand, expired: false })),
+          more: Math.max(0, failing.length - 20),
+          remediation: fillRemediation(rule?.remediation ?? { text: 'See the rule documentation.' }, failing.length === 1 ? failing[0]?.resource : undefined),
+          references: (rule?.references ?? []).map((ref) => ({ text: ref, href: safeUrl(ref) })),
+        };
+      });
+
+  // ---- findings table and its filter data ---------------------------------------------------
+  const rows = result.findings.map((finding, index) => {
+    const asset = assetOf(finding);
+    const rule = rules.get(finding.ruleId);
+    return {
+      index,
+      status: finding.status,
+      statusLabel: STATUS_LABELS[finding.status],
+      severity: finding.severity,
+      ruleId: finding.ruleId,
+      title: finding.title,
+      message: finding.message,
+      resourceName: finding.resource.name,
+      resourceId: finding.resource.id,
+      kind: finding.resource.kind,
+      source: finding.resource.source,
+      location: finding.location ? `${finding.location.path}${finding.location.line ? `:${finding.location.line}` : ''}` : '',
+      asset: asset?.name ?? '',
+      fn: finding.csf.function,
+      csf: finding.csf.subcategories.join(', '),
+      threats: finding.threats.map((t) => THREAT_LABELS[t]).join(', '),
+      evidence: finding.evidence.map((e) => ({ line: e.line, detail: e.detail, path: e.path })),
+      unknown: finding.unknown ? { reason: finding.unknown.reason, permission: finding.unknown.permission ?? '', attributes: finding.unknown.attributes.join(', ') } : undefined,
+      suppression: finding.suppression,
+      suppressionExpired: finding.status === 'fail' && finding.suppression !== undefined,
+      remediation: finding.status === 'pass' || finding.status === 'not_applicable' || !rule ? undefined : fillRemediation(rule.remediation, finding.resource),
+      references: finding.status === 'pass' || finding.status === 'not_applicable' ? [] : (rule?.references ?? []).map((ref) => ({ text: ref, href: safeUrl(ref) })),
+      fingerprint: finding.fingerprint,
+      firstSeen: finding.firstSeen ?? '',
+      details: finding.status !== 'pass' && finding.status !== 'not_applicable',
+    };
+  });
+  const distinct = <T extends string>(values: T[]): T[] => [...new Set(values)].sort();
+  const filterAssets = distinct(rows.map((r) => r.asset).filter(Boolean));
+  const filters = {
+    functions: CSF_FUNCTIONS.map((fn) => ({ value: fn, label: `${FUNCTION_NAMES[fn]} (${fn})` })),
+    severities: SEVERITIES.map((sev) => ({ value: sev, label: sev })),
+    statuses: STATUSES.map((st) => ({ value: st, label: STATUS_LABELS[st] })),
+    sources: distinct(result.findings.map((f) => f.resource.source)).map((src) => ({ value: src, label: src })),
+    assets: filterAssets.map((name) => ({ value: name, label: name })),
+  };
+  const island = {
+    rows: result.findings.map((finding) => {
+      const asset = assetOf(finding);
+      return { f: finding.csf.function, v: finding.severity, s: finding.status, o: finding.resource.source, a: asset?.name ?? '', q: findingSearchText(finding, asset?.name) };
+    }),
+  };
+
+  // ---- accepted risks and suppressions -----------------------------------------------------
+  const accepted = [...result.suppressions]
+    .sort((a, b) => ({ expired: 0, active: 1, stale: 2 })[a.state] - ({ expired: 0, active: 1, stale: 2 })[b.state] || a.expires.localeCompare(b.expires))
+    .map((sup) => {
+      const days = daysBetween(scanTime, sup.expires);
+      return {
+        ...sup,
+        ticket: sup.ticket ?? '',
+        stateLabel: sup.state === 'expired' ? 'Expired: counts again' : sup.state === 'stale' ? 'Stale: matches nothing' : 'Active',
+        when: sup.state === 'expired' ? `expired ${plural(-days, 'day')} before the scan` : `${plural(days, 'day')} left at the scan`,
+        soon: sup.state === 'active' && days <= 30,
+        fromModel: model?.file !== undefined && sup.source === model.file,
+      };
+    });
+
+  const formula = model?.formula;
+  return {
+    title: model?.name ?? result.scan.targets.treeId ?? result.scan.targets.path ?? 'posture scan',
+    classification: model?.reportClassification ?? 'CONFIDENTIAL',
+    demo: result.scan.demo === true,
+    scanTime,
+    generatedAt: options.generatedAt ?? scanTime,
+    target: result.scan.targets.treeId ?? result.scan.targets.path ?? '',
+    tool: `${result.tool.name} ${result.tool.version}`,
+    posture: {
+      rating,
+      headline: result.risks ? headline[topBand] : worstSeverity ? `Highest failing severity: ${worstSeverity}` : 'No failing finding',
+      incomplete: coverage.incomplete,
+      tiles: [
+        { label: 'Failing checks', value: s.byStatus.fail, tone: s.byStatus.fail > 0 ? 'fail' : 'pass' },
+        { label: 'Could not be checked', value: s.byStatus.unknown, tone: s.byStatus.unknown > 0 ? 'unknown' : 'pass' },
+        { label: 'Passing checks', value: s.byStatus.pass, tone: 'pass' },
+        { label: 'Accepted', value: s.byStatus.suppressed, tone: 'suppressed' },
+        { label: 'Open risks', value: openRisks.length, tone: openRisks.length > 0 ? 'fail' : 'pass' },
+        { label: 'Assets', value: assets.length, tone: 'neutral' },
+      ],
+      bandCounts,
+      hasRisks: result.risks !== undefined,
+      expiredAcceptances: result.suppressions.filter((x) => x.state === 'expired').length,
+    },
+    topRisks: openRisks.slice(0, 5).map(riskView),
+    allRisks: risks.map(riskView),
+    baseline,
+    scorecard,
+    overall,
+    barWidth: BAR_WIDTH,
+    coverage,
+    model: model
+      ? {
+          name: model.name,
+          scope: model.scope ?? '',
+          owner: model.owner ?? '',
+          source: model.source,
+          file: model.file ?? '',
+          defaultClassification: model.defaultClassification,
+          zones: model.trustZones,
+          attackers: model.attackers.map((a) => ({ ...a, threatLabels: a.threats.map((t) => THREAT_LABELS[t]).join(', '), zoneList: (a.zones ?? []).map((z) => zoneNames.get(z) ?? z).join(', ') })),
+        }
+      : undefined,
+    assets: assetRows,
+    threats: THREATS.map((t) => ({ label: THREAT_LABELS[t], letter: THREAT_LETTERS[t] })),
+    registerLegend: (Object.keys(REGISTER_LABELS) as RegisterStatus[]).map((status) => ({ status, symbol: REGISTER_SYMBOLS[status], label: REGISTER_LABELS[status] })),
+    plan: result.risks ? plan : fallbackPlan,
+    planByRisk: result.risks !== undefined,
+    findings: { rows, total: rows.length, filters },
+    accepted,
+    formula: formula
+      ? {
+          text: formula.text,
+          severity: SEVERITIES.map((sev) => ({ name: sev, weight: formula.severity[sev] })),
+          classification: (['restricted', 'confidential', 'internal', 'public'] as const).map((c) => ({ name: c, weight: formula.classification[c] })),
+          exposure: (['public', 'internet-facing', 'unknown', 'internal'] as const).map((e) => ({ name: e, weight: formula.exposure[e] })),
+          bands: formula.bands,
+        }
+      : undefined,
+    island,
+  };
+};
+
+export type HtmlView = ReturnType<typeof buildView>;
+
+type Trusted = Record<'css' | 'script' | 'data', string>;
+
+/** Compiles the report template with its partials in an isolated Handlebars environment. */
+const compileTemplate = (trusted: Trusted): HandlebarsTemplateDelegate => {
+  const hb = Handlebars.create();
+  const partialDir = path.join(TEMPLATE_DIR, 'partials');
+  for (const file of readdirSync(partialDir).filter((f) => f.endsWith('.hbs')).sort()) {
+    hb.registerPartial(path.basename(file, '.hbs'), readFileSync(path.join(partialDir, file), 'utf8'));
+  }
+  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('gt', (a: unknown, b: unknown) => typeof a === 'number' && typeof b === 'number' && a > b);
+  hb.registerHelper('upper', (value: unknown) => String(value ?? '').toUpperCase());
+  // The only unescaped output: posture's own stylesheet and script, and the island JSON escaped
+  // by islandJson. Templates can name these three blocks and nothing else.
+  hb.registerHelper('inline', (name: unknown) => {
+    if (name !== 'css' && name !== 'script' && name !== 'data') throw new Error(`inline: unknown block ${String(name)}`);
+    return new hb.SafeString(trusted[name]);
+  });
+  return hb.compile(readFileSync(path.join(TEMPLATE_DIR, 'report.hbs'), 'utf8'));
+};
+
+const assertInlineSafe = (text: string, element: 'style' | 'script'): void => {
+  if (new RegExp(`</${element}|<!--`, 'i').test(text)) throw new Error(`reports/html: the inline ${element} must not contain </${element} or <!--`);
+};
+
+/**
+ * Renders the self-contained HTML threat-model report: inline stylesheet and script allowed by
+ * their SHA-256 hashes under a `default-src 'none'` Content-Security-Policy, every outside string
+ * escaped by Handlebars, and the filter data in a JSON island. Pure apart from reading posture's
+ * own templates.
+ */
+export const renderHtml = (result: ResultDocument, options: HtmlOptions = {}): string => {
+  const css = readFileSync(path.join(TEMPLATE_DIR, 'report.css'), 'utf8');
+  const script = readFileSync(path.join(TEMPLATE_DIR, 'report.js'), 'utf8');
+  assertInlineSafe(css, 'style');
+  assertInlineSafe(script, 'script');
+  const view = buildView(result, options);
+  const csp = [`default-src 'none'`, `style-src '${sha256(css)}'`, `script-src '${sha256(script)}'`, `base-uri 'none'`, `form-action 'none'`].join('; ');
+  return compileTemplate({ css, script, data: islandJson(view.island) })({ ...view, csp });
+};
