@@ -3,6 +3,7 @@ import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-s
 import { ConfiguredRetryStrategy, isThrottlingError } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, DeserializeMiddleware, HandlerExecutionContext, InitializeMiddleware, Pluggable } from '@smithy/types';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CollectContext } from '../collectors/types.js';
 import { classifyAwsError, type AwsFailure } from './errors.js';
@@ -132,6 +133,9 @@ const shared = (provider: AwsCredentialIdentityProvider): AwsCredentialIdentityP
 export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 'signal'>, settings: AwsSettings, homeRegion: string, tuning: AwsTuning = {}): AwsSession => {
   // The SDK warns on stderr about Node versions it plans to drop; posture supports what it supports.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Every call in flight listens on the scan's abort signal; the bulkheads bound how many do.
+  const inFlight = (Object.keys(DEFAULT_CONCURRENCY) as AwsService[]).reduce((sum, service) => sum + ctx.limits.concurrency(service, DEFAULT_CONCURRENCY[service]), 0);
+  setMaxListeners(Math.max(getMaxListeners(ctx.signal), 16 + inFlight), ctx.signal);
   const timeoutMs = ctx.limits.timeoutMs;
   const requestHandler = new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true, socketTimeout: timeoutMs });
   const base = tuning.retryBaseDelayMs ?? 250;

@@ -33,7 +33,7 @@ export type FaultKind = 'throttle' | 'server-error' | 'access-denied' | 'slow' |
 /** Injects a fault into matching calls; `times` limits how often (default: always). */
 export type Fault = { service?: string; operation?: string; kind: FaultKind; times?: number; delayMs?: number; match?: (request: AwsRequest) => boolean };
 
-export type CallLogEntry = { service: string; operation: string; region: string; path: string; status: number; fault?: FaultKind };
+export type CallLogEntry = { service: string; operation: string; region: string; path: string; status: number; fault?: FaultKind; accessKeyId?: string };
 
 export type FakeAws = {
   url: string;
@@ -44,9 +44,9 @@ export type FakeAws = {
 
 const THROTTLE_CODE: Record<string, string> = { s3: 'SlowDown' };
 
-const scopeOf = (authorization: string | undefined): { service: string; region: string } | undefined => {
-  const match = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? '');
-  return match ? { region: match[1] as string, service: match[2] as string } : undefined;
+const scopeOf = (authorization: string | undefined): { service: string; region: string; accessKeyId: string } | undefined => {
+  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? '');
+  return match ? { accessKeyId: match[1] as string, region: match[2] as string, service: match[3] as string } : undefined;
 };
 
 /**
@@ -85,7 +85,7 @@ export const startFakeAws = async (services: Record<string, FakeService>, option
         if (fault && fault.times !== undefined) fault.times--;
         let response: AwsResponse;
         if (fault?.kind === 'reset') {
-          calls.push({ service: scope.service, operation, region: scope.region, path: request.path, status: 0, fault: fault.kind });
+          calls.push({ service: scope.service, operation, region: scope.region, path: request.path, status: 0, fault: fault.kind, accessKeyId: scope.accessKeyId });
           req.socket.destroy();
           return;
         }
@@ -101,7 +101,7 @@ export const startFakeAws = async (services: Record<string, FakeService>, option
             response = service.error(request, 500, 'InternalFailure', (error as Error).message);
           }
         }
-        calls.push({ service: scope.service, operation, region: scope.region, path: request.path, status: response.status, ...(fault ? { fault: fault.kind } : {}) });
+        calls.push({ service: scope.service, operation, region: scope.region, path: request.path, status: response.status, ...(fault ? { fault: fault.kind } : {}), accessKeyId: scope.accessKeyId });
         if (res.destroyed) return;
         res.writeHead(response.status, { 'x-amzn-requestid': 'fake-request-id', ...response.headers });
         res.end(response.body ?? '');
