@@ -188,14 +188,15 @@ export const secretsCollector: Collector = {
         return {
           kind: 'source.secret',
           id: `${ctx.treeId}/${entry.path}#${entry.type}:${entry.fingerprint.slice(0, 8)}`,
-          name: `${entry.type} in ${entry.path}`,
+          name: entry.keyFile ? `${entry.path} (${entry.keyFile.format})` : `${entry.type} in ${entry.path}`,
           source: 'secrets',
           scope: { tree: ctx.treeId },
           location: { path: entry.path, ...(first ? { line: first.line } : {}) },
           discriminator: entry.fingerprint,
           attributes: {
             type: entry.type,
-            severity: SEVERITY_BY_TYPE[entry.type],
+            // A registry token in .npmrc publishes packages; a private key or keystore is worse.
+            severity: entry.keyFile?.format === 'npmrc-auth-token' ? 'high' : SEVERITY_BY_TYPE[entry.type],
             fingerprint: entry.fingerprint,
             preview: entry.preview,
             detector: entry.detector,
