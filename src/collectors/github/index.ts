@@ -1,0 +1,179 @@
+import pLimit from 'p-limit';
+import { unknown, type Resource } from '../../facts/types.js';
+import { createOctokit, webOriginOf, type CreateOctokitOptions } from '../../github/client.js';
+import type { CollectContext, Collector, CollectorOutput } from '../types.js';
+import { scanOrganization } from './organization.js';
+import { scanRepositories, targetFrom, type RepositoryTarget } from './repositories.js';
+import { createBudget, createCaller, createGapBook } from './session.js';
+import { resolveSettings } from './settings.js';
+
+/** Behaviour of the GitHub client a caller may tune; tests shorten every wait. */
+export type GithubCollectorOptions = {
+  client?: Pick<CreateOctokitOptions, 'retries' | 'retryAfterBaseMs' | 'maxRateLimitWaitSeconds' | 'maxThrottleRetries' | 'throttle'>;
+};
+
+const PAGE_SIZE = 100;
+
+const originOfUrl = (url: string): string | undefined => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+};
+
+const collectGithub = async (ctx: CollectContext, options: GithubCollectorOptions): Promise<CollectorOutput> => {
+  const settings = await resolveSettings(ctx);
+  const endpoint = settings.apiUrl;
+  if (settings.orgs.length === 0 && settings.repos.length === 0) {
+    return { status: 'skipped', resources: [], endpoint, reason: 'nothing to scan: give --github-org or --github-repo (or github.orgs / github.repos in posture.yaml)' };
+  }
+  if (!settings.auth) {
+    return {
+      status: 'failed',
+      resources: [],
+      endpoint,
+      reason: 'no GitHub credentials: set POSTURE_GITHUB_TOKEN (or GITHUB_TOKEN), give --github-token-file, or configure github.app in posture.yaml',
+    };
+  }
+
+  const budget = createBudget();
+  const client = createOctokit({
+    auth: settings.auth,
+    baseUrl: settings.apiUrl,
+    logger: ctx.logger,
+    timeoutMs: ctx.limits.timeoutMs,
+    signal: ctx.signal,
+    onRequest: (outcome) => {
+      ctx.calls.record(outcome.api, { ms: outcome.ms, retries: outcome.retries, throttles: outcome.throttles, error: outcome.error });
+      budget.observe(outcome);
+    },
+    ...options.client,
+  });
+  const caller = createCaller(client, budget);
+  const gaps = createGapBook();
+  const notes: string[] = [`credentials: ${settings.authSource ?? 'unknown'}`];
+  const derivedOrigin = webOriginOf(settings.apiUrl);
+  // GitHub.com and GHES API roots name their web host; any other root (a proxy, a test server) is
+  // taken at its word through the html_url it returns.
+  const origin = (htmlUrl?: string): string => derivedOrigin ?? (htmlUrl ? originOfUrl(htmlUrl) : undefined) ?? (originOfUrl(settings.apiUrl) as string);
+
+  let identity: string;
+  if (settings.auth.kind === 'token') {
+    const me = await caller.rest(() => client.rest.users.getAuthenticated());
+    if (!me.ok && me.status === 401) {
+      return { status: 'failed', resources: [], endpoint, reason: `GitHub rejected the token from ${settings.authSource} (401 ${me.message || 'Bad credentials'})` };
+    }
+    if (me.ok) {
+      identity = me.data.login;
+      const scopes = me.headers['x-oauth-scopes'];
+      if (typeof scopes === 'string') notes.push(`token scopes: ${scopes || 'none'}`);
+    } else identity = `installation or fine-grained token from ${settings.authSource}`;
+  } else identity = settings.authSource ?? 'GitHub App';
+
+  const repoNeeds = ctx.needs('github.repository');
+  const concurrency = pLimit(ctx.limits.concurrency('github', 8));
+  const repoScan = {
+    client,
+    caller,
+    gaps,
+    needs: repoNeeds,
+    limit: <T>(work: () => Promise<T>) => concurrency(work),
+    resourceId: (target: RepositoryTarget) => `${origin(target.htmlUrl)}/${target.fullName}`,
+  };
+  const orgScan = { client, caller, gaps, needs: ctx.needs('github.organization'), resourceId: (login: string, htmlUrl?: string) => `${origin(htmlUrl)}/${login}` };
+
+  const resources: Resource[] = [];
+  const failures: string[] = [];
+  const scanned = new Set<string>();
+  let repositories = 0;
+
+  for (const login of settings.orgs) {
+    const org = await scanOrganization(orgScan, login);
+    if (!org.resource) {
+      failures.push(`${login}: ${org.failure?.reason ?? 'failed'}`);
+      continue;
+    }
+    resources.push(org.resource);
+    let archived = 0;
+    const pages = client.paginate.iterator(client.rest.repos.listForOrg, { org: login, type: 'all', per_page: PAGE_SIZE })[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await caller.rest(() => pages.next().then((step) => ({ status: 200, data: step })));
+      if (!next.ok) {
+        gaps.add(org.resource.id, 'repositories', unknown(`listing the repositories stopped after ${repositories}: ${next.reason}`, `read on ${login}`));
+        break;
+      }
+      if (next.data.done) break;
+      const targets = next.data.value.data.map(targetFrom).filter((target) => {
+        if (target.archived && !settings.includeArchived) {
+          archived++;
+          return false;
+        }
+        const key = target.fullName.toLowerCase();
+        if (scanned.has(key)) return false;
+        scanned.add(key);
+        return true;
+      });
+      resources.push(...(await scanRepositories(repoScan, targets)));
+      repositories += targets.length;
+    }
+    if (archived > 0) notes.push(`${login}: skipped ${archived} archived repositories (--github-include-archived scans them)`);
+  }
+
+  // Repositories named on their own are scanned even when archived: naming one asks for it.
+  const named: RepositoryTarget[] = [];
+  for (const { owner, name } of settings.repos) {
+    const key = `${owner}/${name}`.toLowerCase();
+    if (scanned.has(key)) continue;
+    scanned.add(key);
+    const answer = await caller.rest(() => client.rest.repos.get({ owner, repo: name }));
+    if (!answer.ok) {
+      const reason = answer.status === 404 ? 'repository not found, or not visible to the token' : answer.reason;
+      gaps.add(`${origin()}/${owner}/${name}`, '*', unknown(reason, `read on ${owner}/${name}`));
+      failures.push(`${owner}/${name}: ${reason}`);
+      continue;
+    }
+    named.push(targetFrom(answer.data));
+  }
+  for (let i = 0; i < named.length; i += PAGE_SIZE) {
+    const batch = named.slice(i, i + PAGE_SIZE);
+    resources.push(...(await scanRepositories(repoScan, batch)));
+    repositories += batch.length;
+  }
+
+  const exhausted = caller.exhausted();
+  if (exhausted) notes.push(`stopped calling the REST API: ${exhausted.reason}`);
+  const graphqlExhausted = caller.graphqlExhausted();
+  if (graphqlExhausted) notes.push(`stopped calling the GraphQL API: ${graphqlExhausted.reason}`);
+  notes.push(...budget.notes(repositories));
+
+  const unauthorized = caller.unauthorized();
+  const output: CollectorOutput = { resources, gaps: gaps.list(), notes, endpoint, identity };
+  if (resources.length === 0 && (failures.length > 0 || unauthorized)) {
+    return { ...output, status: 'failed', reason: unauthorized ? `GitHub rejected the credentials from ${settings.authSource} (401 ${unauthorized})` : failures.join('; ') };
+  }
+  return output;
+};
+
+/**
+ * The `github` collector: organisation settings and the security posture of its repositories
+ * (code security features, deploy keys, outside admins, workflow token, default branch
+ * protection from classic rules and rulesets), within GitHub's rate limits.
+ */
+export const createGithubCollector = (options: GithubCollectorOptions = {}): Collector => ({
+  id: 'github',
+  description: 'GitHub organisations and repositories: two-factor and base permission, code security features, deploy keys, outside admins, workflow token, branch protection and rulesets',
+  needsCredentials: true,
+  kinds: ['github.organization', 'github.repository'],
+  cliOptions: [
+    { flags: '--github-org <org>', description: 'a GitHub organisation to scan (repeatable)', repeatable: true },
+    { flags: '--github-repo <owner/name>', description: 'a GitHub repository to scan (repeatable)', repeatable: true },
+    { flags: '--github-api-url <url>', description: 'the GitHub API root: https://HOST/api/v3 for GitHub Enterprise Server (default https://api.github.com)' },
+    { flags: '--github-token-file <path>', description: 'read the GitHub token from this file (default: POSTURE_GITHUB_TOKEN, then GITHUB_TOKEN)' },
+    { flags: '--github-include-archived', description: 'also scan the archived repositories of the organisations' },
+  ],
+  collect: (ctx) => collectGithub(ctx, options),
+});
+
+/** The collector as the registry runs it. */
+export const githubCollector: Collector = createGithubCollector();
