@@ -42,7 +42,7 @@ describe('aws-s3 collector', () => {
   describe('what it calls', () => {
     it('calls only the APIs that the enabled rules need', async () => {
       const { facts, calls } = await scan(state([{ Name: 'a', Region: 'eu-west-1' }, { Name: 'b', Region: 'us-east-1' }]), { context: needs('defaultEncryption') });
-      assert.deepEqual(calls.map((c) => c.operation).sort(), ['GetBucketEncryption', 'GetBucketEncryption', 'ListBuckets']);
+      assert.deepEqual(calls.map((c) => c.operation).sort(), ['GetEncryptionConfiguration', 'GetEncryptionConfiguration', 'ListAllMyBuckets']);
       assert.deepEqual(Object.keys(bucketNamed(facts, 'a').attributes).sort(), ['creationDate', 'defaultEncryption', 'region']);
     });
 
@@ -50,7 +50,7 @@ describe('aws-s3 collector', () => {
       const buckets = ['one', 'two', 'three'].map((name) => ({ Name: `acme-${name}`, Region: 'eu-west-1', PublicAccessBlock: FULL }));
       const { calls, source } = await scan(state(buckets));
       const perBucket = new Map<string, number>();
-      for (const call of calls.filter((c) => c.service === 's3' && !['ListBuckets', 'GetAccountPublicAccessBlock'].includes(c.operation))) perBucket.set(`${call.path} ${call.operation}`, (perBucket.get(`${call.path} ${call.operation}`) ?? 0) + 1);
+      for (const call of calls.filter((c) => c.service === 's3' && !['ListAllMyBuckets', 'GetAccountPublicAccessBlock'].includes(c.operation))) perBucket.set(`${call.path} ${call.operation}`, (perBucket.get(`${call.path} ${call.operation}`) ?? 0) + 1);
       assert.ok([...perBucket.values()].every((n) => n === 1), JSON.stringify([...perBucket]));
       const ops = new Set(calls.map((c) => c.operation));
       assert.ok(!ops.has('GetBucketTagging') && !ops.has('GetBucketLocation'));
@@ -68,7 +68,7 @@ describe('aws-s3 collector', () => {
     it('follows ListBuckets continuation tokens', async () => {
       const buckets = ['a', 'b', 'c', 'd', 'e'].map((n) => ({ Name: `page-${n}`, Region: 'eu-west-1' }));
       const { facts, calls } = await scan(state(buckets), { context: needs(), pageSize: 2 });
-      assert.equal(calls.filter((c) => c.operation === 'ListBuckets').length, 3);
+      assert.equal(calls.filter((c) => c.operation === 'ListAllMyBuckets').length, 3);
       assert.deepEqual(facts.resources.map((r) => r.name), ['page-a', 'page-b', 'page-c', 'page-d', 'page-e']);
       assert.deepEqual(facts.resources.map((r) => r.id), buckets.map((b) => `arn:aws:s3:::${b.Name}`));
     });
@@ -196,7 +196,7 @@ describe('aws-s3 collector', () => {
       it(`AccessDenied on ${entry.operation} makes only what it feeds unknown, naming ${entry.action}`, async () => {
         const { facts, source } = await scan(state([exposed(), { Name: 'acme-other', Region: 'eu-west-1' }]), {
           context: needs(...ALL_NEEDS, 'tags'),
-          faults: [{ service: 's3', operation: entry.operation, kind: 'access-denied', match: (r) => r.path.startsWith('/acme-exposed') }],
+          faults: [{ service: 's3', operation: entry.action.replace(/^s3:/, ''), kind: 'access-denied', match: (r) => r.path.startsWith('/acme-exposed') }],
         });
         assert.equal(source.status, 'partial');
         const gap = source.gaps.find((g) => g.resource === 'arn:aws:s3:::acme-exposed');
@@ -220,7 +220,7 @@ describe('aws-s3 collector', () => {
     });
 
     it('a denied bucket block leaves a public grant unknown, unless the account block decides it', async () => {
-      const denied: Fault = { service: 's3', operation: 'GetPublicAccessBlock', kind: 'access-denied' };
+      const denied: Fault = { service: 's3', operation: 'GetBucketPublicAccessBlock', kind: 'access-denied' };
       const alone = await scan(state([{ ...exposed(), Policy: null }]), { faults: [{ ...denied }] });
       const grant = (bucketNamed(alone.facts, 'acme-exposed').attributes.publicAclGrants as { blocked: unknown }[])[0];
       assert.equal(unknownOf(grant?.blocked)?.permission, 's3:GetBucketPublicAccessBlock');
@@ -256,7 +256,7 @@ describe('aws-s3 collector', () => {
     });
 
     it('a denied ListBuckets fails the source, naming s3:ListAllMyBuckets', async () => {
-      const { facts, source } = await scan(state([{ Name: 'a', Region: 'eu-west-1' }]), { faults: [{ service: 's3', operation: 'ListBuckets', kind: 'access-denied' }] });
+      const { facts, source } = await scan(state([{ Name: 'a', Region: 'eu-west-1' }]), { faults: [{ service: 's3', operation: 'ListAllMyBuckets', kind: 'access-denied' }] });
       assert.equal(source.status, 'failed');
       assert.deepEqual(facts.resources, []);
       assert.deepEqual(source.gaps, [{ resource: `aws:${ACCOUNT}`, attributes: ['*'], reason: 'AccessDenied', permission: 's3:ListAllMyBuckets' }]);
@@ -287,7 +287,7 @@ describe('aws-s3 collector', () => {
     it('makes an attribute unknown when S3 answers slower than the timeout', async () => {
       const context = s3Context({ needs: () => new Set(['lifecycle']), limits: { timeoutMs: 200, concurrency: (_s, f) => f, maxFileBytes: 1 << 20 } });
       const started = Date.now();
-      const { facts } = await scan(state([{ Name: 'slow', Region: 'eu-west-1' }]), { context, faults: [{ service: 's3', operation: 'GetBucketLifecycleConfiguration', kind: 'slow', delayMs: 1500 }] });
+      const { facts } = await scan(state([{ Name: 'slow', Region: 'eu-west-1' }]), { context, faults: [{ service: 's3', operation: 'GetLifecycleConfiguration', kind: 'slow', delayMs: 1500 }] });
       assert.equal(unknownOf(bucketNamed(facts, 'slow').attributes.lifecycle)?.reason, 'Timeout');
       assert.ok(Date.now() - started < 3000, 'the timeout did not cut the call short');
     });

@@ -72,39 +72,40 @@ const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
 
-/** The sub-resources of GET Bucket and the operations they select. */
+/**
+ * The sub-resources of GET Bucket and the operations they select. Operations are named by the IAM
+ * action that authorises them (`GetEncryptionConfiguration` for GetBucketEncryption), as S3's own
+ * AccessDenied messages do, so the call log reads as the permissions a scan used.
+ */
 const SUBRESOURCES: Record<string, string> = {
   acl: 'GetBucketAcl',
-  encryption: 'GetBucketEncryption',
-  lifecycle: 'GetBucketLifecycleConfiguration',
+  encryption: 'GetEncryptionConfiguration',
+  lifecycle: 'GetLifecycleConfiguration',
   location: 'GetBucketLocation',
   logging: 'GetBucketLogging',
   policy: 'GetBucketPolicy',
-  publicAccessBlock: 'GetPublicAccessBlock',
-  replication: 'GetBucketReplication',
+  publicAccessBlock: 'GetBucketPublicAccessBlock',
+  replication: 'GetReplicationConfiguration',
   tagging: 'GetBucketTagging',
   versioning: 'GetBucketVersioning',
-  'object-lock': 'GetObjectLockConfiguration',
+  'object-lock': 'GetBucketObjectLockConfiguration',
 };
 
-/**
- * The IAM action behind each operation of the fake, for least-privilege checks: S3's actions are
- * not named after its operations (GetBucketEncryption needs s3:GetEncryptionConfiguration).
- */
-export const S3_OPERATION_ACTIONS: Record<string, string> = {
-  ListBuckets: 's3:ListAllMyBuckets',
-  GetBucketLocation: 's3:GetBucketLocation',
-  GetBucketAcl: 's3:GetBucketAcl',
-  GetBucketEncryption: 's3:GetEncryptionConfiguration',
-  GetBucketLifecycleConfiguration: 's3:GetLifecycleConfiguration',
-  GetBucketLogging: 's3:GetBucketLogging',
-  GetBucketPolicy: 's3:GetBucketPolicy',
-  GetPublicAccessBlock: 's3:GetBucketPublicAccessBlock',
-  GetBucketReplication: 's3:GetReplicationConfiguration',
-  GetBucketTagging: 's3:GetBucketTagging',
-  GetBucketVersioning: 's3:GetBucketVersioning',
-  GetObjectLockConfiguration: 's3:GetBucketObjectLockConfiguration',
-  GetAccountPublicAccessBlock: 's3:GetAccountPublicAccessBlock',
+/** The SDK operation behind each operation name of the fake's call log. */
+export const S3_FAKE_OPERATIONS: Record<string, string> = {
+  ListAllMyBuckets: 'ListBuckets',
+  GetBucketLocation: 'GetBucketLocation',
+  GetBucketAcl: 'GetBucketAcl',
+  GetEncryptionConfiguration: 'GetBucketEncryption',
+  GetLifecycleConfiguration: 'GetBucketLifecycleConfiguration',
+  GetBucketLogging: 'GetBucketLogging',
+  GetBucketPolicy: 'GetBucketPolicy',
+  GetBucketPublicAccessBlock: 'GetPublicAccessBlock',
+  GetReplicationConfiguration: 'GetBucketReplication',
+  GetBucketTagging: 'GetBucketTagging',
+  GetBucketVersioning: 'GetBucketVersioning',
+  GetBucketObjectLockConfiguration: 'GetObjectLockConfiguration',
+  GetAccountPublicAccessBlock: 'S3Control.GetPublicAccessBlock',
 };
 
 /** The bucket a request addresses: virtual-hosted (`bucket.s3.<...>`) or path-style (`/bucket`). */
@@ -119,7 +120,7 @@ export const addressedBucket = (request: AwsRequest): { bucket: string; style: '
 const operationOf = (request: AwsRequest): string => {
   const { bucket } = addressedBucket(request);
   if (request.method !== 'GET') return `Unsupported ${request.method}`;
-  if (!bucket) return 'ListBuckets';
+  if (!bucket) return 'ListAllMyBuckets';
   for (const key of request.query.keys()) {
     const operation = SUBRESOURCES[key];
     if (operation) return operation;
@@ -199,7 +200,7 @@ const bucketOperation = (state: FakeS3State, bucket: FakeS3Bucket, request: AwsR
       const constraint = bucket.LocationConstraint ?? (bucket.Region === 'us-east-1' ? '' : bucket.Region);
       return xml('LocationConstraint', xmlEscape(constraint));
     }
-    case 'GetBucketEncryption': {
+    case 'GetEncryptionConfiguration': {
       if (!bucket.Encryption) return s3Error(request, 404, 'ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found');
       const rules = bucket.Encryption.Rules.map(
         (r) =>
@@ -221,12 +222,12 @@ const bucketOperation = (state: FakeS3State, bucket: FakeS3Bucket, request: AwsR
         `<Owner>${el('ID', state.Owner.ID)}${el('DisplayName', state.Owner.DisplayName)}</Owner><AccessControlList>${grants.map(grantXml).join('')}</AccessControlList>`,
       );
     }
-    case 'GetPublicAccessBlock':
+    case 'GetBucketPublicAccessBlock':
       if (!bucket.PublicAccessBlock) return s3Error(request, 404, 'NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found');
       return xml('PublicAccessBlockConfiguration', blockXml(bucket.PublicAccessBlock));
     case 'GetBucketVersioning':
       return xml('VersioningConfiguration', el('Status', bucket.Versioning?.Status) + el('MfaDelete', bucket.Versioning?.MFADelete));
-    case 'GetBucketReplication': {
+    case 'GetReplicationConfiguration': {
       if (!bucket.Replication) return s3Error(request, 404, 'ReplicationConfigurationNotFoundError', 'The replication configuration was not found');
       const rules = bucket.Replication.Rules.map(
         (r) =>
@@ -238,7 +239,7 @@ const bucketOperation = (state: FakeS3State, bucket: FakeS3Bucket, request: AwsR
       ).join('');
       return xml('ReplicationConfiguration', el('Role', bucket.Replication.Role) + rules);
     }
-    case 'GetObjectLockConfiguration': {
+    case 'GetBucketObjectLockConfiguration': {
       if (!bucket.ObjectLock) return s3Error(request, 404, 'ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket');
       const retention = bucket.ObjectLock.Rule?.DefaultRetention;
       return xml(
@@ -254,7 +255,7 @@ const bucketOperation = (state: FakeS3State, bucket: FakeS3Bucket, request: AwsR
         bucket.Logging ? `<LoggingEnabled>${el('TargetBucket', bucket.Logging.TargetBucket)}${el('TargetPrefix', bucket.Logging.TargetPrefix)}</LoggingEnabled>` : '',
         'http://doc.s3.amazonaws.com/2006-03-01',
       );
-    case 'GetBucketLifecycleConfiguration': {
+    case 'GetLifecycleConfiguration': {
       if (!bucket.Lifecycle) return s3Error(request, 404, 'NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist');
       const rules = bucket.Lifecycle.Rules.map(
         (r) =>
@@ -290,7 +291,7 @@ export const createFakeS3 = (state: FakeS3State): FakeService => ({
   error: (request, status, code, message) => (isS3ControlRequest(request) ? s3ControlError(request, status, code, message) : s3Error(request, status, code, message)),
   handle: (request, operation) => {
     if (isS3ControlRequest(request)) return handleS3Control(state, request, operation);
-    if (operation === 'ListBuckets') return listBuckets(state, request);
+    if (operation === 'ListAllMyBuckets') return listBuckets(state, request);
     const { bucket: name } = addressedBucket(request);
     const bucket = state.Buckets.find((b) => b.Name === name);
     if (!bucket || bucket.Vanished) return s3Error(request, 404, 'NoSuchBucket', 'The specified bucket does not exist');
