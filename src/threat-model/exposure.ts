@@ -1,19 +1,57 @@
-import { getPath } from '../engine/template.js';
 import { isUnknown, type Resource, type ResourceKind } from '../facts/types.js';
 import type { Exposure } from './types.js';
 
 export type ExposureVerdict = { exposure: Exposure; reason: string };
 
-/**
- * Attribute paths that say a resource is public, per kind: `true`, or a non-empty list (public
- * grants, public policy statements), means public. Collectors that record these let the threat
- * model rank a public bucket above a private one.
- */
-const PUBLIC_PROBES: Partial<Record<ResourceKind, { paths: string[]; whenAbsent: 'unknown' | 'not-public' }>> = {
-  // A bucket's public status is the point of the S3 collector: not having it is not knowing it.
-  'aws.s3.bucket': { paths: ['public', 'publicByAcl', 'publicByPolicy', 'acl.public', 'policy.public', 'acl.publicGrants', 'policy.publicStatements'], whenAbsent: 'unknown' },
-  'aws.iam.role': { paths: ['trustsAnyone', 'trust.public', 'trust.publicStatements'], whenAbsent: 'not-public' },
+type Probe = (attributes: Record<string, unknown>) => ExposureVerdict | undefined;
+
+const describeUnknown = (path: string, value: unknown): string => {
+  const marker = isUnknown(value) ? value.$unknown : undefined;
+  return `${path} could not be read${marker ? ` (${marker.reason}${marker.permission ? `, needs ${marker.permission}` : ''})` : ''}`;
 };
+
+const list = (value: unknown): Record<string, unknown>[] | undefined =>
+  Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => v !== null && typeof v === 'object') : undefined;
+
+/**
+ * An S3 bucket: `public` as the S3 collector decides it (a grant or statement that Block Public
+ * Access does not neutralise). When it could not be decided, one unblocked public grant or
+ * statement that was read still makes the bucket public.
+ */
+const s3Bucket: Probe = (attributes) => {
+  const value = attributes.public;
+  if (value === true) return { exposure: 'public', reason: 'public is true: a public ACL grant or policy statement is not blocked' };
+  if (value === false) return undefined;
+  for (const path of ['publicAclGrants', 'publicPolicyStatements']) {
+    const open = list(attributes[path])?.find((item) => item.blocked === false);
+    if (open) return { exposure: 'public', reason: `${path} has an entry that Block Public Access does not neutralise` };
+  }
+  if (isUnknown(value)) return { exposure: 'unknown', reason: describeUnknown('public', value) };
+  return { exposure: 'unknown', reason: 'whether it is public was not collected' };
+};
+
+/** An IAM role whose trust policy lets anyone assume it: any AWS principal, or any identity of a web-identity provider. */
+const iamRole: Probe = (attributes) => {
+  const value = attributes.trustedPrincipals;
+  if (isUnknown(value)) return { exposure: 'unknown', reason: describeUnknown('trustedPrincipals', value) };
+  const principals = list(value);
+  if (!principals) return undefined;
+  const anyone = principals.find((p) => p.type === 'any' && p.orgCondition !== true && p.externalId !== true);
+  if (anyone) return { exposure: 'public', reason: 'the trust policy lets any AWS principal assume it' };
+  const federated = principals.find((p) => p.type === 'web-identity' && p.subCondition !== true);
+  if (federated) return { exposure: 'public', reason: `the trust policy lets any identity of ${String(federated.principal)} assume it` };
+  return undefined;
+};
+
+const githubRepository: Probe = (attributes) => {
+  const visibility = attributes.visibility;
+  if (isUnknown(visibility)) return { exposure: 'unknown', reason: describeUnknown('visibility', visibility) };
+  if (visibility === 'public') return { exposure: 'public', reason: 'visibility is public' };
+  if (typeof visibility === 'string') return { exposure: 'internet-facing', reason: `visibility is ${visibility}; reachable on the internet with an account` };
+  return { exposure: 'unknown', reason: 'visibility was not collected' };
+};
+
+const PROBES: Partial<Record<ResourceKind, Probe>> = { 'aws.s3.bucket': s3Bucket, 'aws.iam.role': iamRole, 'github.repository': githubRepository };
 
 /** Kinds reachable from the internet by whoever holds credentials (cloud and SaaS control planes). */
 const INTERNET_FACING: ReadonlySet<ResourceKind> = new Set<ResourceKind>(['aws.account', 'aws.region', 'aws.iam.user', 'aws.iam.role', 'aws.s3.bucket', 'github.organization']);
@@ -22,61 +60,14 @@ const SOURCE_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>(['source.r
 
 /** The attributes exposure reads per kind, so collectors fetch them even when no rule needs them. */
 export const exposureAttributes = (): Partial<Record<ResourceKind, string[]>> => ({
-  ...Object.fromEntries(Object.entries(PUBLIC_PROBES).map(([kind, probe]) => [kind, [...new Set(probe.paths.map((p) => p.split('.')[0] as string))]])),
+  'aws.s3.bucket': ['public', 'publicAclGrants', 'publicPolicyStatements'],
+  'aws.iam.role': ['trustedPrincipals'],
   'github.repository': ['visibility'],
 });
 
-const describeUnknown = (path: string, value: unknown): string => {
-  const marker = isUnknown(value) ? value.$unknown : undefined;
-  return `${path} could not be read${marker ? ` (${marker.reason}${marker.permission ? `, needs ${marker.permission}` : ''})` : ''}`;
-};
-
-/** A value along the path that is an unknown marker, if any: `acl` unknown makes `acl.public` unknown. */
-const unknownAlong = (attributes: Record<string, unknown>, path: string): unknown => {
-  const segments = path.split('.');
-  let current: unknown = attributes;
-  for (const segment of segments) {
-    if (isUnknown(current)) return current;
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[segment];
-  }
-  return isUnknown(current) ? current : undefined;
-};
-
-const probePublic = (resource: Pick<Resource, 'kind' | 'attributes'>): ExposureVerdict | undefined => {
-  const probe = PUBLIC_PROBES[resource.kind];
-  if (!probe) return undefined;
-  const probes = probe.paths;
-  const unknowns: string[] = [];
-  let seen = false;
-  for (const path of probes) {
-    const marker = unknownAlong(resource.attributes, path);
-    if (marker) {
-      unknowns.push(describeUnknown(path, marker));
-      continue;
-    }
-    const value = getPath(resource.attributes, path);
-    if (value === undefined) continue;
-    seen = true;
-    if (value === true) return { exposure: 'public', reason: `${path} is true` };
-    if (Array.isArray(value) && value.length > 0) return { exposure: 'public', reason: `${path} lists ${value.length} public grant(s) or statement(s)` };
-  }
-  // One unreadable probe leaves the question open even when another says "not public".
-  if (unknowns.length > 0) return { exposure: 'unknown', reason: unknowns.join('; ') };
-  if (!seen && probe.whenAbsent === 'unknown') return { exposure: 'unknown', reason: 'whether it is public was not collected' };
-  return undefined;
-};
-
 /** Exposure that follows from the resource alone (no other resources consulted). */
 const ownExposure = (resource: Pick<Resource, 'kind' | 'attributes'>): ExposureVerdict | undefined => {
-  if (resource.kind === 'github.repository') {
-    const visibility = resource.attributes.visibility;
-    if (isUnknown(visibility)) return { exposure: 'unknown', reason: describeUnknown('visibility', visibility) };
-    if (visibility === 'public') return { exposure: 'public', reason: 'visibility is public' };
-    if (typeof visibility === 'string') return { exposure: 'internet-facing', reason: `visibility is ${visibility}; reachable on the internet with an account` };
-    return { exposure: 'unknown', reason: 'visibility was not collected' };
-  }
-  const probed = probePublic(resource);
+  const probed = PROBES[resource.kind]?.(resource.attributes);
   if (probed) return probed;
   if (INTERNET_FACING.has(resource.kind)) return { exposure: 'internet-facing', reason: 'managed through an API reachable from the internet with credentials; no public access seen' };
   return undefined;

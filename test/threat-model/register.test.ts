@@ -77,6 +77,27 @@ describe('exposure', () => {
     assert.equal(of(uncollected)?.exposure, 'unknown');
   });
 
+  it('finds a bucket public from an unblocked grant even when the overall verdict could not be made', () => {
+    const grant = { grantee: 'AllUsers', permission: 'READ', blocked: false, blockedBy: null };
+    const open = res('aws.s3.bucket', 'arn:aws:s3:::open', { attributes: { public: unknown('AccessDenied', 's3:GetBucketPublicAccessBlock'), publicAclGrants: [grant] } });
+    const blocked = res('aws.s3.bucket', 'arn:aws:s3:::blocked', { attributes: { public: unknown('AccessDenied', 's3:GetBucketPublicAccessBlock'), publicAclGrants: [{ ...grant, blocked: true, blockedBy: 'bucket' }] } });
+    const of = verdict([open, blocked]);
+    assert.equal(of(open)?.exposure, 'public');
+    assert.equal(of(blocked)?.exposure, 'unknown');
+  });
+
+  it('counts a role anyone can assume as public, and one limited to an organisation or a pinned subject as internet-facing', () => {
+    const principal = { principal: '*', type: 'any', account: null, accountScope: 'none', externalId: false, orgCondition: false, subCondition: false, conditional: false, actions: ['sts:AssumeRole'] };
+    const anyone = res('aws.iam.role', 'arn:aws:iam::1:role/anyone', { attributes: { trustedPrincipals: [principal] } });
+    const org = res('aws.iam.role', 'arn:aws:iam::1:role/org', { attributes: { trustedPrincipals: [{ ...principal, orgCondition: true, conditional: true }] } });
+    const oidc = { ...principal, principal: 'arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com', type: 'web-identity', account: '1', accountScope: 'in-scope' };
+    const loose = res('aws.iam.role', 'arn:aws:iam::1:role/loose', { attributes: { trustedPrincipals: [oidc] } });
+    const pinned = res('aws.iam.role', 'arn:aws:iam::1:role/pinned', { attributes: { trustedPrincipals: [{ ...oidc, subCondition: true }] } });
+    const unreadable = res('aws.iam.role', 'arn:aws:iam::1:role/unreadable', { attributes: { trustedPrincipals: unknown('Unparseable') } });
+    const of = verdict([anyone, org, loose, pinned, unreadable]);
+    assert.deepEqual([anyone, org, loose, pinned, unreadable].map((r) => of(r)?.exposure), ['public', 'internet-facing', 'public', 'internet-facing', 'unknown']);
+  });
+
   it('follows a repository\'s visibility, and source-tree resources take it from their hosting repository', () => {
     const tree = 'https://github.com/acme/app';
     const repo = res('github.repository', tree, { source: 'github', attributes: { visibility: 'public' } });
