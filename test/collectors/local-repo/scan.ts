@@ -18,12 +18,25 @@ import { DEFAULT_EXCLUDES } from '../../../src/util/tree.js';
 export const FIXTURES = fileURLToPath(new URL('../../../fixtures/local-repo/', import.meta.url));
 export const SCAN_TIME = new Date('2026-03-01T00:00:00Z');
 
+/** The rules over the facts local-repo collects; other rules in rules/source/ belong to other collectors. */
+export const LOCAL_REPO_RULES = [
+  'source-codeowners-present',
+  'source-dependency-updates-automated',
+  'source-env-files-not-committed',
+  'source-infrastructure-as-code-present',
+  'source-lockfile-committed',
+  'source-security-policy-present',
+  'workflow-actions-pinned',
+  'workflow-no-untrusted-checkout',
+  'workflow-permissions-restricted',
+];
+
 const schemas = createSchemaSet();
 const rules = loadRules(
   ['source', 'workflow'].map((d) => ({ dir: path.join(BUILTIN_RULES_DIR, d), builtin: true })),
   schemas,
   loadCsfCatalogue(),
-);
+).filter((rule) => LOCAL_REPO_RULES.includes(rule.id));
 
 /**
  * Copies a fixture tree to a fresh temporary directory, so that no enclosing git work tree (this
