@@ -4,6 +4,7 @@ import { packageRoot } from '../../../src/util/package-root.js';
 import { fakeCloudTrail } from './cloudtrail.js';
 import { fakeGuardDuty } from './guardduty.js';
 import { fakeIam, type FakeIam } from './iam.js';
+import { demoS3Service } from './s3.js';
 import { startFakeAws, type FakeAws, type Fault, type FakeService } from './server.js';
 import { fakeSts, type FakeSts } from './sts.js';
 import type { FixtureSet } from './wire.js';
@@ -117,7 +118,8 @@ export const startDemoAws = async (options: { now?: Date; extraServices?: Record
   const fake = await startFixtureAws({
     fixtures: DEMO_AWS_IAM,
     shiftTimesTo: options.now ?? new Date(),
-    ...(options.extraServices ? { extraServices: options.extraServices } : {}),
+    // The demo's buckets (S3 and S3 Control share the `s3` signing name).
+    extraServices: { s3: demoS3Service(), ...options.extraServices },
   });
   return { ...fake, env: awsEnvFor(fake.url) };
 };
