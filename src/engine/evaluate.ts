@@ -223,7 +223,8 @@ const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknow
       ? renderTemplate(compiled.rule.evidence, { ...place, params: compiled.params })
       : describe(error, errorSegments, value);
     const line = place ? (place.line as number) : undefined;
-    items.push({ path: dotted(segments), ...(line ? { line } : {}), detail, ...(place ? {} : { value: scalarOrNothing(value) }) });
+    const file = typeof place?.path === 'string' ? place.path : undefined;
+    items.push({ path: dotted(segments), ...(file ? { file } : {}), ...(line ? { line } : {}), detail, ...(place ? {} : { value: scalarOrNothing(value) }) });
   }
   return items
     .map((item) => (item.value === undefined ? (({ value: _value, ...rest }) => rest)(item) : item))
@@ -248,7 +249,14 @@ export const toFinding = (compiled: CompiledRule, resource: Resource, decision: 
   else if (decision.status === 'unknown') message = `${resource.name}: could not check "${rule.title}": ${decision.unknown?.reason ?? 'unknown'}${decision.unknown?.permission ? ` (needs ${decision.unknown.permission})` : ''}`;
   else if (decision.status === 'not_applicable') message = `${resource.name}: not applicable to "${rule.title}"`;
   else message = `${resource.name}: ${rule.title}`;
-  const line = decision.evidence.find((e) => e.line !== undefined)?.line ?? resource.location?.line;
+  // The first offending place locates the finding: in its own file when it names one (a manifest
+  // without a lockfile), else in the resource's file (a workflow step).
+  const first = decision.evidence.find((e) => e.line !== undefined);
+  const location = first?.file
+    ? { path: first.file, line: first.line }
+    : resource.location
+      ? { path: resource.location.path, line: first?.line ?? resource.location.line }
+      : undefined;
   return {
     ruleId: rule.id,
     status: decision.status,
@@ -259,7 +267,7 @@ export const toFinding = (compiled: CompiledRule, resource: Resource, decision: 
     title: rule.title,
     message,
     evidence: decision.evidence,
-    ...(resource.location ? { location: { path: resource.location.path, ...(line ? { line } : {}) } } : {}),
+    ...(location ? { location: { path: location.path, ...(location.line ? { line: location.line } : {}) } } : {}),
     fingerprint: fingerprint(rule.id, resource.kind, resource.id, resource.discriminator),
     ...(resource.discriminator ? { discriminator: resource.discriminator } : {}),
     ...(decision.unknown ? { unknown: decision.unknown } : {}),

@@ -60,7 +60,11 @@ export type RuleFile = {
 /** A loaded rule: the file plus where it came from. */
 export type Rule = RuleFile & { file: string; builtin: boolean };
 
-export type EvidenceItem = { path: string; line?: number; detail: string; value?: unknown };
+/**
+ * One offending place: the attribute path, the file and line where the place records them (a
+ * lockfile, an env file, a workflow step), a sentence, and the scalar value seen.
+ */
+export type EvidenceItem = { path: string; file?: string; line?: number; detail: string; value?: unknown };
 
 export type CsfRef = { function: CsfFunction; category: string; subcategories: string[] };
 

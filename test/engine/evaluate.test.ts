@@ -137,6 +137,24 @@ describe('engine: evaluate', () => {
     assert.equal(result.summary.byFunction.PR.unknown, 1);
   });
 
+  it('locates a finding in the file its first offending place names, else in the resource file', () => {
+    const rule = makeRule({
+      resource: 'source.repository',
+      requires: ['manifests'],
+      condition: { properties: { manifests: { items: { properties: { lockfile: { type: 'string' } } } } } },
+    });
+    const repo: Resource = {
+      kind: 'source.repository',
+      id: 'app',
+      name: 'app',
+      source: 'local-repo',
+      attributes: { manifests: [{ path: 'a/package.json', line: 1, lockfile: 'a/package-lock.json' }, { path: 'b/package.json', line: 1, lockfile: null }] },
+    };
+    const result = evaluate(facts([repo]), { rules: [rule], params: new Map(), scanTime, suppressions: [], configHash: '0'.repeat(64), rulesHash: '1'.repeat(64), tool: { name: 'posture', version: 'test' } });
+    assert.deepEqual(result.findings[0]?.location, { path: 'b/package.json', line: 1 });
+    assert.equal(result.findings[0]?.evidence[0]?.file, 'b/package.json');
+  });
+
   it('keeps the fingerprint when lines, messages or status change', () => {
     const a = run([resource('arn:aws:s3:::b', false, { location: { path: 'x', line: 3 } })]).findings[0]!;
     const b = run([resource('arn:aws:s3:::b', true, { location: { path: 'x', line: 9 } })]).findings[0]!;
