@@ -132,7 +132,7 @@ export const sampleRules = (): Rule[] => [
   rule({
     id: 'source-no-committed-secrets', title: 'No credential is committed to the source tree', severity: 'critical', severityFrom: 'severity', resource: 'source.secret', requires: ['revoked'],
     condition: is('revoked', true), csf: [{ id: 'PR.AA-01', rationale: 'Credentials are not stored where readers of the code get them' }], threats: ['spoofing', 'information-disclosure'],
-    message: 'A {{attributes.type}} is committed in {{name}}',
+    message: 'A credential ({{attributes.type}}) is committed in {{name}}',
     remediation: { text: 'Revoke the credential now, then remove it from the tree and its history.' },
   }),
   rule({
