@@ -23,12 +23,18 @@ const bucketNamed = (facts: FactsDocument, name: string): Resource => {
   return found;
 };
 
+const stsError = (status: number, code: string, message: string) => ({
+  status,
+  headers: { 'content-type': 'text/xml' },
+  body: `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+});
+
 const marker = (reason: string, permission?: string) => ({ reason, ...(permission ? { permission } : {}) });
 const unknownOf = (value: unknown) => (value !== null && typeof value === 'object' ? (value as { $unknown?: { reason: string; permission?: string } }).$unknown : undefined);
 
 /** Runs one scan against a fresh fake, closing it afterwards. */
-const scan = async (fakeState: FakeS3State, options: { faults?: Fault[]; context?: ReturnType<typeof s3Context>; wrap?: (s: FakeService) => FakeService; pageSize?: number } = {}) => {
-  const fake: S3Fake = await startS3Fake(fakeState, { ...(options.faults ? { faults: options.faults } : {}), ...(options.wrap ? { wrap: options.wrap } : {}) });
+const scan = async (fakeState: FakeS3State, options: { faults?: Fault[]; context?: ReturnType<typeof s3Context>; wrap?: (s: FakeService) => FakeService; sts?: FakeService; pageSize?: number } = {}) => {
+  const fake: S3Fake = await startS3Fake(fakeState, { ...(options.faults ? { faults: options.faults } : {}), ...(options.wrap ? { wrap: options.wrap } : {}), ...(options.sts ? { sts: options.sts } : {}) });
   try {
     const facts = await collectS3(options.context ?? s3Context(), { tuning: { retryBaseDelayMs: 1, maxRetryDelayMs: 5 }, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
     assertValidFacts(facts);
@@ -304,6 +310,38 @@ describe('aws-s3 collector', () => {
       assert.deepEqual(facts.resources, []);
       assert.equal(source.status, 'complete');
       assert.equal(source.notes.filter((n) => n.includes('gone')).length, 1);
+    });
+  });
+
+  describe('who it runs as', () => {
+    const stsAnswering = (status: number, code: string): FakeService => ({
+      operation: () => 'GetCallerIdentity',
+      error: (_request, errorStatus, errorCode, message) => stsError(errorStatus, errorCode, message),
+      handle: () => stsError(status, code, 'refused'),
+    });
+
+    it('fails the source when the credentials are refused', async () => {
+      const { facts, source } = await scan(state([{ Name: 'a', Region: 'eu-west-1' }]), { sts: stsAnswering(403, 'InvalidClientTokenId') });
+      assert.equal(source.status, 'failed');
+      assert.deepEqual(facts.resources, []);
+      assert.match(source.reason ?? '', /^InvalidCredentials/);
+    });
+
+    it('without the account id, only the account block is unknown', async () => {
+      const { facts, source } = await scan(state([{ Name: 'a', Region: 'eu-west-1', PublicAccessBlock: FULL }]), { sts: stsAnswering(403, 'AccessDenied') });
+      assert.equal(source.status, 'partial');
+      const attributes = bucketNamed(facts, 'a').attributes;
+      assert.equal(unknownOf(attributes.accountPublicAccessBlock)?.reason, 'AccessDenied');
+      assert.deepEqual(attributes.publicAccessBlock, { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true });
+      assert.deepEqual(source.gaps.map((g) => g.attributes), [['accountPublicAccessBlock']]);
+      // A complete bucket block decides without the account's.
+      assert.equal(statusTable(evaluateS3(facts)).a?.['s3-bucket-public-access-blocked'], 'pass');
+    });
+
+    it('asks STS nothing when no enabled rule needs the account id', async () => {
+      const { calls, source } = await scan(state([{ Name: 'a', Region: 'eu-west-1' }]), { context: needs('versioning', 'logging') });
+      assert.ok(!calls.some((c) => c.service === 'sts'));
+      assert.equal(source.identity, undefined);
     });
   });
 

@@ -31,9 +31,10 @@ export type S3Fake = FakeAws & { state: FakeS3State; close: () => Promise<void> 
  * Starts the fake S3, S3 Control and STS behind one endpoint and points the real SDK at it through
  * AWS_ENDPOINT_URL (restored on close). `wrap` lets a test observe or alter the S3 service.
  */
-export const startS3Fake = async (state: FakeS3State, options: { faults?: Fault[]; wrap?: (service: FakeService) => FakeService } = {}): Promise<S3Fake> => {
+export const startS3Fake = async (state: FakeS3State, options: { faults?: Fault[]; wrap?: (service: FakeService) => FakeService; sts?: FakeService } = {}): Promise<S3Fake> => {
   const s3 = createFakeS3(state);
-  const fake = await startFakeAws({ s3: options.wrap ? options.wrap(s3) : s3, sts: fakeSts({ fixtures: { dir: STS_FIXTURES } }) }, { faults: options.faults ?? [] });
+  const sts = options.sts ?? fakeSts({ fixtures: { dir: STS_FIXTURES } });
+  const fake = await startFakeAws({ s3: options.wrap ? options.wrap(s3) : s3, sts }, { faults: options.faults ?? [] });
   const restore = withEnv(awsEnvFor(fake.url));
   return {
     ...fake,
