@@ -124,7 +124,7 @@ const PUBLIC_PREFIXES = [
   'xoxb-', 'xoxp-', 'xoxa-', 'xoxo-', 'xoxr-', 'xoxs-', 'xapp-',
   'AKIA', 'ASIA', 'ABIA', 'ACCA',
   'npm_', 'sk-ant-', 'sk-proj-', 'lin_api_', 'shpat_', 'shpss_', 'shpca_', 'shppa_', 'ops_',
-  'https://hooks.slack.com/',
+  'https://hooks.slack.com/services/',
 ];
 
 /** The public prefix a value starts with, if any. */
@@ -148,6 +148,19 @@ const PLACEHOLDER = /^(?:change_?me|changeit|password|passw0rd|secret|example|sa
 const REFERENCE = /^(?:\$|%|\{\{|<|@|!|#\{)|\$\{|\{\{|(?:process\.env|os\.environ|getenv|ENV\[|System\.getenv|secrets\.|vault:)/i;
 const DOTTED_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 
+/**
+ * Slack's token formats as gitleaks documents them. secretlint's own pattern is looser and also
+ * takes documentation placeholders such as `xoxb-your-token`; a token must fit one of these.
+ */
+const SLACK_FORMATS = [
+  /^xoxb-\d{10,13}-\d{10,13}[a-zA-Z0-9-]*$/,
+  /^xoxb-\d{8,14}-[a-zA-Z0-9]{18,26}$/,
+  /^xox[pe](?:-\d{10,13}){3}-[a-zA-Z0-9-]{28,34}$/,
+  /^xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+$/i,
+  /^xox[os]-\d+-\d+-\d+-[a-fA-F\d]+$/,
+  /^xox[ar]-(?:\d-)?[0-9a-zA-Z]{8,48}$/,
+];
+
 /** Shannon entropy in bits per character. */
 export const entropy = (value: string): number => {
   const counts = new Map<string, number>();
@@ -169,6 +182,8 @@ export const dismissal = (value: string, type: SecretType, allow: ((value: strin
   if (isDocumentedExample(value)) return 'documented example value';
   if (allow.some((test) => test(value))) return 'allowed by secrets.allow';
   if (type === 'aws-access-key-id' && entropy(value.slice(4)) < 2.5) return 'low-entropy placeholder';
+  if (type === 'slack-token' && !SLACK_FORMATS.some((format) => format.test(value))) return 'not a Slack token format';
+  if (type === 'slack-webhook' && entropy(value.split('/').pop() ?? '') < 2.5) return 'low-entropy placeholder';
   if (type === 'generic-credential') {
     if (PLACEHOLDER.test(value)) return 'placeholder';
     if (value.startsWith('-----')) return 'armour header, not a value';

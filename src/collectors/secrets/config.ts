@@ -8,6 +8,7 @@ export type SecretsConfig = {
   timeoutPerFileMs?: number;
   allow?: string[];
   generic?: boolean;
+  patterns?: { name: string; pattern: string }[];
   workers?: number;
 };
 
@@ -16,6 +17,8 @@ export type SecretsSettings = {
   timeoutPerFileMs: number;
   allow: ((value: string) => boolean)[];
   generic: boolean;
+  /** The organisation's own detectors; their matches are reported with type `secret`. */
+  patterns: { name: string; pattern: string }[];
   workers: number;
 };
 
@@ -29,6 +32,7 @@ export const settingsOf = (ctx: Pick<CollectContext, 'config' | 'limits'>): Secr
     timeoutPerFileMs: section.timeoutPerFileMs ?? DEFAULT_TIMEOUT_PER_FILE_MS,
     allow: (section.allow ?? []).map(allowMatcher),
     generic: section.generic ?? true,
+    patterns: section.patterns ?? [],
     workers: section.workers ?? ctx.limits.concurrency('secrets', 1),
   };
 };
@@ -48,16 +52,35 @@ const GENERIC_CREDENTIAL =
 /** The generic detector in secretlint's "RegExp-like string" form. */
 export const GENERIC_CREDENTIAL_PATTERN = `/${GENERIC_CREDENTIAL.source}/i`;
 
-/** The secretlint configuration: the recommended preset with AWS key ids on, plus the generic detector. */
-export const secretlintConfig = (settings: Pick<SecretsSettings, 'generic'>): SecretLintConfigDescriptor => ({
-  rules: [
-    {
-      id: '@secretlint/secretlint-rule-preset-recommend',
-      // The AWS rule reports access key ids only when asked; an id with its key is a live credential.
-      rules: [{ id: '@secretlint/secretlint-rule-aws', options: { enableIDScanRule: true } }],
-    },
-    ...(settings.generic
-      ? [{ id: '@secretlint/secretlint-rule-pattern', options: { patterns: [{ name: 'generic-credential', patterns: [GENERIC_CREDENTIAL_PATTERN] }] } }]
-      : []),
-  ],
-});
+/**
+ * Whether a pattern-rule match is the generic detector's. secretlint masks the pattern's name in
+ * its messages, so the generic pattern is tried again, anchored at the match.
+ */
+export const isGenericMatch = (content: string, range: [number, number]): boolean => {
+  const anchored = new RegExp(GENERIC_CREDENTIAL.source, 'iuy');
+  anchored.lastIndex = range[0];
+  const match = anchored.exec(content);
+  return match !== null && match[0].length === range[1] - range[0];
+};
+
+/**
+ * The secretlint configuration: the recommended preset with AWS key ids on, plus the generic
+ * detector and the organisation's own patterns (which run in the same time-bounded worker, so a
+ * pattern that backtracks without end costs one file's time budget, not the scan).
+ */
+export const secretlintConfig = (settings: Pick<SecretsSettings, 'generic' | 'patterns'>): SecretLintConfigDescriptor => {
+  const patterns = [
+    ...(settings.generic ? [{ name: 'generic-credential', patterns: [GENERIC_CREDENTIAL_PATTERN] }] : []),
+    ...settings.patterns.map((p) => ({ name: p.name, patterns: [p.pattern] })),
+  ];
+  return {
+    rules: [
+      {
+        id: '@secretlint/secretlint-rule-preset-recommend',
+        // The AWS rule reports access key ids only when asked; an id with its key is a live credential.
+        rules: [{ id: '@secretlint/secretlint-rule-aws', options: { enableIDScanRule: true } }],
+      },
+      ...(patterns.length > 0 ? [{ id: '@secretlint/secretlint-rule-pattern', options: { patterns } }] : []),
+    ],
+  };
+};

@@ -5,7 +5,7 @@ import { looksBinary } from '../../util/tree.js';
 import { createRedactor, loadFingerprintKey, type Redactor } from '../../util/redact.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
 import { detectorOf, dismissal, previewOf, SEVERITY_BY_TYPE, typeOf, valueRange, type SecretType } from './classify.js';
-import { secretlintConfig, settingsOf } from './config.js';
+import { isGenericMatch, secretlintConfig, settingsOf } from './config.js';
 import { listSourceFiles } from './files.js';
 import { findKeyMaterial, keyFileKind, type KeyFileFormat } from './key-files.js';
 import { createSecretScanner } from './pool.js';
@@ -157,8 +157,14 @@ export const secretsCollector: Collector = {
             }
             const starts = lineIndex(content);
             const taken: [number, number][] = keyHits.flatMap((hit) => (hit.range ? [hit.range] : []));
+            // The pattern rule carries both the generic detector and the organisation's patterns.
+            const refine = (type: SecretType | null, range: [number, number] | undefined): SecretType | null =>
+              type === 'generic-credential' && range && !(settings.generic && isGenericMatch(content, range)) ? 'secret' : type;
             const candidates = outcome.messages
-              .map((message) => ({ message, type: typeOf(message), range: valueRange(content, message) }))
+              .map((message) => {
+                const range = valueRange(content, message);
+                return { message, type: refine(typeOf(message), range), range };
+              })
               .filter((c): c is { message: typeof c.message; type: SecretType; range: [number, number] } => c.type !== null && c.range !== undefined)
               // Specific detectors first, so that the generic one does not report their matches again.
               .sort((a, b) => Number(a.type === 'generic-credential') - Number(b.type === 'generic-credential') || a.range[0] - b.range[0]);
@@ -171,7 +177,7 @@ export const secretsCollector: Collector = {
                 continue;
               }
               taken.push(range);
-              record(file.path, value, type, detectorOf(message), positionOf(starts, range[0]));
+              record(file.path, value, type, type === 'secret' && message.ruleId.endsWith('-pattern') ? 'secretlint:pattern#secrets.patterns' : detectorOf(message), positionOf(starts, range[0]));
             }
           }),
         ),
