@@ -2,7 +2,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { ConfiguredRetryStrategy, isThrottlingError } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, DeserializeMiddleware, HandlerExecutionContext, InitializeMiddleware, Pluggable } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, DeserializeMiddleware, HandlerExecutionContext, InitializeMiddleware, MetadataBearer, Pluggable } from '@smithy/types';
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CollectContext } from '../collectors/types.js';
@@ -18,12 +18,16 @@ export type AwsTuning = {
   maxRetryDelayMs?: number;
 };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see SdkClient
+type AnyPluggable = Pluggable<any, any>;
+
 /** A call's result: its value, or why AWS gave none. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: AwsFailure };
 
 /** The part of an SDK v3 client posture relies on. */
 export type SdkClient = {
-  middlewareStack: { use: (pluggable: Pluggable<any, any>) => void };
+  // Each client's stack is invariant in its own input and output types; only `any` spans them all.
+  middlewareStack: { use: (pluggable: AnyPluggable) => void };
   destroy: () => void;
 };
 
@@ -61,9 +65,9 @@ const STATE = Symbol('posture-call-state');
  * Records every call into the source's call recorder: one entry per operation call with the
  * attempts the SDK's retry strategy made (`$metadata.attempts`) and the throttling answers seen.
  */
-const recordingPlugin = (service: AwsService, calls: CollectContext['calls']): Pluggable<any, any> => {
+const recordingPlugin = (service: AwsService, calls: CollectContext['calls']): AnyPluggable => {
   const stateOf = (context: HandlerExecutionContext): CallState | undefined => (context as Record<symbol, CallState | undefined>)[STATE];
-  const record: InitializeMiddleware<any, any> = (next, context) => async (args) => {
+  const record: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
     const state: CallState = { throttles: 0 };
     (context as Record<symbol, CallState>)[STATE] = state;
     const operation = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
@@ -80,7 +84,7 @@ const recordingPlugin = (service: AwsService, calls: CollectContext['calls']): P
     }
   };
   // The deserialize step runs once per attempt, inside the retry loop, so it sees each throttle.
-  const countThrottles: DeserializeMiddleware<any, any> = (next, context) => async (args) => {
+  const countThrottles: DeserializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
     try {
       return await next(args);
     } catch (error) {

@@ -7,7 +7,7 @@ import { unknown, type CoverageGap, type Resource, type ResourceKind, type Unkno
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
 import { readAccountSummary, readPasswordPolicy } from './account.js';
 import { adminOf, fetchAuthorizationDetails, policyResolver, roleTrust, rolePolicies, userPolicies, type AuthorizationDetails } from './authorization.js';
-import { accessKeysOf, activeCredentialsOf, fetchCredentialReport, isTimestamp, reportBoolean, type CredentialReport, type ReportRow } from './credential-report.js';
+import { accessKeysOf, activeCredentialsOf, fetchCredentialReport, reportBoolean, type CredentialReport, type ReportRow } from './credential-report.js';
 import { collectDetectors, collectTrails, type Detection } from './detection.js';
 
 /** Knobs for tests; production uses the defaults. */
@@ -216,7 +216,7 @@ const collectAwsIam = async (ctx: CollectContext, tuning: AwsIamTuning): Promise
       plan.summary ? readAccountSummary(session, iam) : undefined,
       plan.authorization ? fetchAuthorizationDetails(session, iam) : undefined,
       Promise.all(
-        regions.map(async (region) => {
+        (plan.trails || plan.guardDuty ? regions : []).map(async (region) => {
           const id = `${accountId}:${region}`;
           const [trails, detectors] = await Promise.all([
             plan.trails ? collectTrails(session, detection, region, id) : undefined,
