@@ -140,7 +140,7 @@ export const previewOf = (value: string, type: SecretType): string => {
     return `${header ? `${header} ` : ''}private key block (${value.length} chars)`;
   }
   const prefix = publicPrefixOf(value);
-  return `${prefix}... (${value.length} chars)`;
+  return prefix ? `${prefix}... (${value.length} chars)` : `${value.length} chars`;
 };
 
 const PLACEHOLDER = /^(?:change_?me|changeit|password|passw0rd|secret|example|sample|dummy|placeholder|redacted|replace_?me|todo|fixme|none|null|undefined|your[_-]?[a-z_-]*|x+|\*+|\.+|-+|_+|test(?:ing)?)$/i;
