@@ -106,6 +106,7 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
   // Every bucket the account owns, with its region where ListBuckets gives it.
   const listed: ListedBucket[] = [];
   let token: string | undefined;
+  const seenTokens = new Set<string>();
   do {
     const page = await session.call('s3', 'ListBuckets', ({ abortSignal }) =>
       s3(globalRegion).send(new ListBucketsCommand({ MaxBuckets: run.options.pageSize ?? DEFAULT_PAGE_SIZE, ...(token ? { ContinuationToken: token } : {}) }), { abortSignal }),
@@ -126,6 +127,12 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
       listed.push({ name: bucket.Name, ...(bucket.BucketRegion ? { region: bucket.BucketRegion } : {}), creationDate: bucket.CreationDate?.toISOString() ?? null });
     }
     token = page.value.ContinuationToken || undefined;
+    // An endpoint that hands back a token twice would page forever.
+    if (token && seenTokens.has(token)) {
+      gaps.push({ resource: accountResource, attributes: ['*'], reason: 'ListBuckets repeated a continuation token; the listing may be incomplete' });
+      break;
+    }
+    if (token) seenTokens.add(token);
   } while (token);
 
   // The account's block, once.
