@@ -5,7 +5,12 @@ export type AwsService = 'iam' | 'sts' | 'cloudtrail' | 'guardduty' | 's3' | 's3
  * What one API operation needs: the IAM action that authorises it (`null` when AWS authorises
  * every caller, as for sts:GetCallerIdentity) and what posture reads with it.
  */
-export type ActionEntry = { action: string | null; purpose: string };
+export type ActionEntry = {
+  action: string | null;
+  purpose: string;
+  /** `caller`: granted to the identity that runs posture, not to the scanning role (sts:AssumeRole). */
+  grantedTo?: 'caller';
+};
 
 /**
  * Operation (`<service>.<Operation>`, the name calls are recorded under) to IAM action. Coverage
@@ -14,7 +19,7 @@ export type ActionEntry = { action: string | null; purpose: string };
  */
 export const IAM_ACTIONS: Record<string, ActionEntry> = {
   'sts.GetCallerIdentity': { action: null, purpose: 'the account id and the identity posture runs as (AWS allows it to every caller)' },
-  'sts.AssumeRole': { action: 'sts:AssumeRole', purpose: 'assuming --aws-role-arn (granted to the caller on that role, not to the role itself)' },
+  'sts.AssumeRole': { action: 'sts:AssumeRole', purpose: 'assuming --aws-role-arn', grantedTo: 'caller' },
   'iam.GenerateCredentialReport': { action: 'iam:GenerateCredentialReport', purpose: 'requesting a fresh credential report' },
   'iam.GetCredentialReport': { action: 'iam:GetCredentialReport', purpose: 'passwords, MFA and access keys of every user and the root user' },
   'iam.GetAccountPasswordPolicy': { action: 'iam:GetAccountPasswordPolicy', purpose: 'the account password policy' },
