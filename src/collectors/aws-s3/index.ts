@@ -1,7 +1,6 @@
 import { GetBucketLocationCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { getMaxListeners, setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
 import { createAwsSession, type AwsSession, type AwsTuning, type Outcome } from '../../aws/session.js';
@@ -65,8 +64,6 @@ export const createAwsS3Collector = (options: AwsS3Options = {}): Collector => (
     const settings = awsSettings(ctx);
     const chosen = Array.isArray(settings.regions) ? settings.regions : undefined;
     const homeRegion = chosen?.[0] ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-    // Every call in flight listens on the scan's abort signal; many are in flight by design.
-    setMaxListeners(Math.max(getMaxListeners(ctx.signal), 64 + ctx.limits.concurrency('s3', 16) + ctx.limits.concurrency('s3-control', 4)), ctx.signal);
     const session = createAwsSession(ctx, settings, homeRegion, options.tuning);
     try {
       return await collectWith(ctx, session, { homeRegion, regions: chosen, options });
