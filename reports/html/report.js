@@ -13,31 +13,46 @@
   var search = document.getElementById('filter-search');
   var count = document.getElementById('findings-count');
   var empty = document.getElementById('findings-empty');
+  var more = document.getElementById('findings-more');
+  // Laying out tens of thousands of rows stalls a browser: show matches a page at a time.
+  var PAGE = 500;
+  var limit = PAGE;
 
   function apply() {
     var wanted = selects
       .filter(function (select) { return select.value !== ''; })
       .map(function (select) { return { key: select.getAttribute('data-key'), value: select.value }; });
     var terms = (search && search.value ? search.value : '').toLowerCase().split(/\s+/).filter(Boolean);
-    var shown = 0;
+    var matched = 0;
     for (var i = 0; i < rows.length; i++) {
       var row = rows[i];
       var entry = data.rows[Number(row.getAttribute('data-index'))];
       var match = Boolean(entry);
       for (var w = 0; match && w < wanted.length; w++) match = entry[wanted[w].key] === wanted[w].value;
       for (var t = 0; match && t < terms.length; t++) match = entry.q.indexOf(terms[t]) !== -1;
-      row.hidden = !match;
-      if (match) shown++;
+      if (match) matched++;
+      row.hidden = !match || matched > limit;
     }
-    if (count) count.textContent = shown + ' of ' + rows.length + ' findings shown';
-    if (empty) empty.hidden = shown !== 0;
+    var shown = Math.min(matched, limit);
+    if (count) count.textContent = matched + ' of ' + rows.length + ' findings match' + (shown < matched ? ' (showing ' + shown + ')' : '');
+    if (empty) empty.hidden = matched !== 0;
+    if (more) {
+      more.hidden = shown >= matched;
+      more.textContent = 'Show ' + Math.min(PAGE, matched - shown) + ' more';
+    }
   }
 
-  selects.forEach(function (select) { select.addEventListener('change', apply); });
-  if (search) search.addEventListener('input', apply);
+  function refilter() {
+    limit = PAGE;
+    apply();
+  }
+
+  selects.forEach(function (select) { select.addEventListener('change', refilter); });
+  if (search) search.addEventListener('input', refilter);
+  if (more) more.addEventListener('click', function () { limit += PAGE; apply(); });
   form.addEventListener('submit', function (event) { event.preventDefault(); });
   // A reset restores the controls after the event; filter again once it has.
-  form.addEventListener('reset', function () { setTimeout(apply, 0); });
+  form.addEventListener('reset', function () { setTimeout(refilter, 0); });
   form.hidden = false;
   apply();
 })();

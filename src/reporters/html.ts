@@ -276,6 +276,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     counts: asset.findings,
     risk: asset.risk,
     band: asset.band,
+    uncovered: THREATS.filter((threat) => (cellOf.get(`${asset.id}\u0000${threat}`)?.status ?? 'not-covered') === 'not-covered').map((t) => THREAT_LABELS[t]).join(', '),
     cells: THREATS.map((threat) => {
       const entry = cellOf.get(`${asset.id}\u0000${threat}`);
       const status: RegisterStatus = entry?.status ?? 'not-covered';

@@ -8,6 +8,8 @@ import type { Finding, ResultDocument } from '../../src/engine/types.js';
 import { renderHtml } from '../../src/reporters/html.js';
 import { sampleFixtureResult } from '../threat-model/support/fixture.js';
 import { PAYLOADS, hostileResult } from '../threat-model/support/hostile.js';
+import { buildSampleResult, sampleFacts } from '../threat-model/support/sample.js';
+import { defaultThreatModel } from '../../src/threat-model/model.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -22,6 +24,14 @@ type Opened = { page: Page; errors: string[]; requests: string[]; dialogs: strin
 const searchable = (finding: Finding, asset: string): string =>
   [finding.ruleId, finding.title, finding.message, finding.resource.name, finding.resource.id, finding.location?.path ?? '', ...finding.evidence.map((e) => e.detail), asset].join('\n').toLowerCase();
 
+/** The sample estate with 80 more buckets: more findings than one page of the table. */
+const largeResult = (): ResultDocument => {
+  const facts = sampleFacts();
+  const template = facts.resources.find((r) => r.kind === 'aws.s3.bucket')!;
+  for (let i = 0; i < 80; i++) facts.resources.push({ ...template, id: `arn:aws:s3:::bulk-${i}`, name: `bulk-${i}`, attributes: { ...template.attributes, public: i % 10 === 0 } });
+  return buildSampleResult(facts, { model: defaultThreatModel(), source: 'default' });
+};
+
 const assetNames = (result: ResultDocument): Map<string, string> => {
   const names = new Map<string, string>();
   for (const asset of result.assets ?? []) for (const r of asset.resources) names.set(`${r.kind}\u0000${r.id}`, asset.name);
@@ -34,6 +44,7 @@ describe('HTML report in Chromium', function () {
   let work: string;
   let result: ResultDocument;
   let hostile: ResultDocument;
+  let large: ResultDocument;
 
   before(async function () {
     if (!existsSync(CHROMIUM)) {
@@ -46,6 +57,8 @@ describe('HTML report in Chromium', function () {
     hostile = hostileResult();
     writeFileSync(path.join(work, 'report.html'), renderHtml(result, {}));
     writeFileSync(path.join(work, 'hostile.html'), renderHtml(hostile, {}));
+    large = largeResult();
+    writeFileSync(path.join(work, 'large.html'), renderHtml(large, {}));
     // An empty profile, no sandbox (containers), nothing that phones home; never a browser download.
     context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
       executablePath: CHROMIUM,
@@ -88,7 +101,7 @@ describe('HTML report in Chromium', function () {
     assert.equal(await page.$eval('.banner', (el) => getComputedStyle(el).backgroundColor), 'rgb(142, 27, 27)');
     assert.equal(await page.$eval('#filters', (el) => (el as unknown as Hideable).hidden), false);
     assert.equal(await visibleRows(page), result.findings.length);
-    assert.equal(await shownText(page), `${result.findings.length} of ${result.findings.length} findings shown`);
+    assert.equal(await shownText(page), `${result.findings.length} of ${result.findings.length} findings match`);
     await page.close();
   });
 
@@ -110,7 +123,7 @@ describe('HTML report in Chromium', function () {
         await page.selectOption(key.select, value);
         const expected = result.findings.filter((f) => key.of(f) === value).length;
         assert.equal(await visibleRows(page), expected, `${key.select} = ${value}`);
-        assert.equal(await shownText(page), `${expected} of ${result.findings.length} findings shown`);
+        assert.equal(await shownText(page), `${expected} of ${result.findings.length} findings match`);
         checked++;
       }
       await page.selectOption(key.select, '');
@@ -145,6 +158,23 @@ describe('HTML report in Chromium', function () {
     await page.click('#filter-reset');
     await page.waitForFunction((total) => document.querySelectorAll('#findings-table tbody tr.finding:not([hidden])').length === total, result.findings.length);
     assert.equal(await page.inputValue('#filter-status'), '');
+    await page.close();
+  });
+
+  it('shows a large table a page of 500 rows at a time, and the rest on request', async () => {
+    const { page, errors } = await open('large.html');
+    const total = large.findings.length;
+    assert.ok(total > 500 && total <= 1000, `${total} findings`);
+    assert.equal(await visibleRows(page), 500);
+    assert.equal(await shownText(page), `${total} of ${total} findings match (showing 500)`);
+    assert.equal(await page.textContent('#findings-more'), `Show ${total - 500} more`);
+    await page.click('#findings-more');
+    assert.equal(await visibleRows(page), total);
+    assert.equal(await page.isVisible('#findings-more'), false);
+    await page.selectOption('#filter-status', 'fail');
+    const failing = large.findings.filter((f) => f.status === 'fail').length;
+    assert.equal(await visibleRows(page), Math.min(500, failing));
+    assert.deepEqual(errors, []);
     await page.close();
   });
 
