@@ -23,7 +23,11 @@ export type GithubContext = {
   apiUrl: string;
   /** The job's page, linked from the check run. */
   runUrl?: string;
-  /** POSTURE_GITHUB_TOKEN, else GITHUB_TOKEN; never a CLI flag, where `ps` would show it. */
+  /**
+   * GITHUB_TOKEN, else POSTURE_GITHUB_TOKEN; never a CLI flag, where `ps` would show it. Publishing
+   * prefers GITHUB_TOKEN, unlike the collectors: only a GitHub App token (Actions' own) can create
+   * check runs, while POSTURE_GITHUB_TOKEN is typically a token with read access to an organisation.
+   */
   token?: string;
   tokenSource?: 'POSTURE_GITHUB_TOKEN' | 'GITHUB_TOKEN';
   stepSummary?: string;
@@ -72,7 +76,7 @@ export const githubContext = (env: NodeJS.ProcessEnv, flags: { checkRepo?: strin
   }
   if (sha !== undefined && !SHA.test(sha)) throw new PostureError('usage', `${shaSource ?? 'the commit'} "${sha}" is not a full 40-character commit SHA`);
   const pullRequest = event?.pull_request?.number ?? (eventName && PULL_REQUEST_EVENTS.has(eventName) ? event?.number : undefined);
-  const token = env.POSTURE_GITHUB_TOKEN || env.GITHUB_TOKEN || undefined;
+  const token = env.GITHUB_TOKEN || env.POSTURE_GITHUB_TOKEN || undefined;
   const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
   return {
     ...(repository ? { repository } : {}),
@@ -82,7 +86,7 @@ export const githubContext = (env: NodeJS.ProcessEnv, flags: { checkRepo?: strin
     ...(event ? { event } : {}),
     apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
     ...(env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY ? { runUrl: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` } : {}),
-    ...(token ? { token, tokenSource: env.POSTURE_GITHUB_TOKEN ? ('POSTURE_GITHUB_TOKEN' as const) : ('GITHUB_TOKEN' as const) } : {}),
+    ...(token ? { token, tokenSource: env.GITHUB_TOKEN ? ('GITHUB_TOKEN' as const) : ('POSTURE_GITHUB_TOKEN' as const) } : {}),
     ...(env.GITHUB_STEP_SUMMARY ? { stepSummary: env.GITHUB_STEP_SUMMARY } : {}),
   };
 };

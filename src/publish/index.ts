@@ -130,7 +130,7 @@ export const createPublisher = (flags: PublishFlags, deps: PublishDeps): Publish
       const target = requireCheckTarget(context);
       const client = octokit();
       if (!client) {
-        fallbackToCommands(result, 'no token to create a check run (set GITHUB_TOKEN or POSTURE_GITHUB_TOKEN)', outcome);
+        fallbackToCommands(result, 'no token to create a check run (set GITHUB_TOKEN, or POSTURE_GITHUB_TOKEN)', outcome);
       } else {
         try {
           outcome.checkRun = await publishCheckRun(client, {

@@ -193,7 +193,8 @@ describe('the GitHub Actions context', () => {
       assert.equal(githubContext(push.env).sha, MERGE_SHA);
       assert.equal(githubContext(pr.env, { checkSha: 'd'.repeat(40) }).sha, 'd'.repeat(40));
       assert.deepEqual(githubContext(pr.env, { checkRepo: 'other/repo' }).repository, { owner: 'other', repo: 'repo' });
-      assert.equal(githubContext({ ...pr.env, POSTURE_GITHUB_TOKEN: 'p' }).tokenSource, 'POSTURE_GITHUB_TOKEN');
+      assert.equal(githubContext({ ...pr.env, POSTURE_GITHUB_TOKEN: 'p' }).tokenSource, 'GITHUB_TOKEN', "check runs need Actions' app token");
+      assert.equal(githubContext({ ...pr.env, GITHUB_TOKEN: '', POSTURE_GITHUB_TOKEN: 'p' }).tokenSource, 'POSTURE_GITHUB_TOKEN');
       assert.throws(() => githubContext(pr.env, { checkRepo: 'not a repo' }), (e: unknown) => e instanceof PostureError && /is not OWNER\/REPO/.test(e.message));
       assert.throws(() => githubContext(pr.env, { checkSha: 'abc' }), /not a full 40-character commit SHA/);
       assert.throws(() => createPublisher({ githubCheck: true }, deps({}, memoryLogger(), [])), /--github-check needs the repository/);

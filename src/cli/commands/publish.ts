@@ -32,7 +32,7 @@ export const addBaselineOptions = (command: Command): Command =>
 /** Adds the GitHub publishing flags. Tokens come from the environment, never from a flag. */
 export const addPublishOptions = (command: Command): Command =>
   command
-    .option('--github-check', 'publish a GitHub check run with annotations (token: POSTURE_GITHUB_TOKEN, else GITHUB_TOKEN); falls back to workflow commands')
+    .option('--github-check', 'publish a GitHub check run with annotations (token: GITHUB_TOKEN, else POSTURE_GITHUB_TOKEN); falls back to workflow commands')
     .option('--check-repo <owner/repo>', 'repository of the check run (default: GITHUB_REPOSITORY)')
     .option('--check-sha <sha>', 'commit of the check run (default: the pull request head from GITHUB_EVENT_PATH, else GITHUB_SHA)')
     .option('--pr-comment', 'keep one pull-request comment with the changes since --baseline, updated in place')
