@@ -83,6 +83,7 @@ export const secretsCollector: Collector = {
     let scanned = 0;
     let binary = 0;
     let tooLarge = 0;
+    let cancelled = 0;
 
     const record = (
       path: string,
@@ -113,7 +114,10 @@ export const secretsCollector: Collector = {
       await Promise.all(
         listing.files.map((file) =>
           limit(async () => {
-            if (ctx.signal.aborted) return;
+            if (ctx.signal.aborted) {
+              cancelled++;
+              return;
+            }
             if (file.size > settings.maxFileBytes) {
               tooLarge++;
               excluded.push(file.path);
@@ -185,6 +189,7 @@ export const secretsCollector: Collector = {
     } finally {
       await scanner.close();
     }
+    if (cancelled > 0) gaps.push({ resource: ctx.treeId, attributes: ['*'], reason: `the scan was cancelled before ${cancelled} files were scanned` });
 
     const resources: Resource[] = [...found.values()]
       .sort((a, b) => a.path.localeCompare(b.path) || (a.occurrences[0]?.line ?? 0) - (b.occurrences[0]?.line ?? 0) || a.type.localeCompare(b.type))
