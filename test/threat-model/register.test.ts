@@ -3,7 +3,7 @@ import { evaluate } from '../../src/engine/evaluate.js';
 import type { ResultDocument } from '../../src/engine/types.js';
 import { assertValid, createSchemaSet } from '../../src/facts/documents.js';
 import { unknown, type FactsDocument, type Resource } from '../../src/facts/types.js';
-import { deriveExposures, exposureKey } from '../../src/threat-model/exposure.js';
+import { deriveExposures, exposureAttributes, exposureKey } from '../../src/threat-model/exposure.js';
 import { acceptedRiskSuppressions, defaultThreatModel } from '../../src/threat-model/model.js';
 import { buildThreatModelSection } from '../../src/threat-model/register.js';
 import { bandOf, scoreRisk } from '../../src/threat-model/risk.js';
@@ -59,6 +59,15 @@ describe('asset selectors', () => {
 });
 
 describe('exposure', () => {
+  it('reads only attributes that the kinds\' schemas define', () => {
+    const schemas = createSchemaSet();
+    for (const [kind, attributes] of Object.entries(exposureAttributes())) {
+      const schema = schemas.ajv.getSchema(`https://posture.dev/schemas/kinds/${kind}.schema.json`)?.schema as { properties?: Record<string, unknown> } | undefined;
+      assert.ok(schema, `no schema for ${kind}`);
+      for (const attribute of attributes) assert.ok(schema.properties?.[attribute], `${kind} has no attribute ${attribute}`);
+    }
+  });
+
   const verdict = (resources: Resource[], tree?: string) => {
     const map = deriveExposures(resources, tree);
     return (r: Resource) => map.get(exposureKey(r));
