@@ -5,6 +5,7 @@ import path from 'node:path';
 import { osvCollector } from '../../../src/collectors/osv/index.js';
 import { runCollectors } from '../../../src/collectors/run.js';
 import type { CollectContext } from '../../../src/collectors/types.js';
+import { createSchemaSet, describeAjvError } from '../../../src/facts/documents.js';
 import type { Resource } from '../../../src/facts/types.js';
 import { testContext } from '../secrets/context.js';
 import { fixture, makeStandIn, type StandInOptions } from './stand-in.js';
@@ -41,6 +42,15 @@ const run = async (root: string, standIn: StandInOptions, overrides: Partial<Col
     }
   })();
   return { output, received, ctx };
+};
+
+const schemas = createSchemaSet();
+
+/** Every resource's attributes validate against the dependency.package schema. */
+const assertValid = (resources: Resource[]): void => {
+  const validate = schemas.kindValidator('dependency.package');
+  assert.ok(validate);
+  for (const resource of resources) assert.ok(validate(resource.attributes), `${resource.id}: ${validate.errors?.map(describeAjvError).join('; ')}`);
 };
 
 const byName = (resources: Resource[], name: string): Resource => {
@@ -85,6 +95,7 @@ describe('osv collector, with the stand-in osv-scanner replaying real outputs', 
     assert.ok(regexVulns[0]?.aliases.includes('RUSTSEC-2022-0013'));
     assert.match(regexVulns[0]?.severityBasis ?? '', /^CVSS 7\.5 /);
     assert.equal(regexVulns[0]?.line, 19);
+    assertValid(output.resources);
   });
 
   it('turns multiple-packages-with-vulns into three findings (v1 command line)', async () => {
@@ -97,6 +108,7 @@ describe('osv collector, with the stand-in osv-scanner replaying real outputs', 
       ['smallvec', 'critical', '1.6.1', 30, /^CVSS 9\.8 /],
     ] as const;
     assert.equal(output.resources.length, 3);
+    assertValid(output.resources);
     for (const [name, severity, fix, line, basis] of expected) {
       const pkg = byName(output.resources, name);
       assert.equal(pkg.attributes.severity, severity, name);
@@ -173,6 +185,7 @@ describe('osv collector, with the stand-in osv-scanner replaying real outputs', 
       'acme/tree/path/to/my/second/lockfile#pkg:npm/mine2@3.2.5',
       'acme/tree/path/to/my/second/lockfile#pkg:npm/mine3@0.4.1',
     ]);
+    assertValid(output.resources);
     const mine = output.resources.find((r) => r.id.endsWith('mine1@1.2.3'));
     assert.deepEqual(mine?.attributes.dependencyGroups, ['dev', 'optional']);
     assert.equal((mine?.attributes.vulnerabilities as Vulnerability[]).length, 2);

@@ -8,7 +8,7 @@ import { loadCsfCatalogue } from '../../../src/engine/csf.js';
 import { evaluate } from '../../../src/engine/evaluate.js';
 import { BUILTIN_RULES_DIR, loadRules, selectRules } from '../../../src/engine/rules.js';
 import type { Finding, ResultDocument } from '../../../src/engine/types.js';
-import { createSchemaSet } from '../../../src/facts/documents.js';
+import { createSchemaSet, describeAjvError } from '../../../src/facts/documents.js';
 import type { FactsDocument } from '../../../src/facts/types.js';
 import { packageRoot } from '../../../src/util/package-root.js';
 import { STAND_IN } from '../osv/stand-in.js';
@@ -49,6 +49,17 @@ describe('demo: the payments service (stand-in osv-scanner replay, planted crede
     assert.deepEqual(facts.sources.map((s) => [s.id, s.status]), [['secrets', 'complete'], ['osv', 'complete']]);
     const osv = facts.sources.find((s) => s.id === 'osv');
     assert.ok(osv?.notes.some((n) => n.includes('stand-in (replays recorded osv-scanner outputs; not a live scan)')));
+  });
+
+  it('produces a facts document, and attributes, that validate against their schemas', () => {
+    const schemas = createSchemaSet();
+    const validate = schemas.validator('facts');
+    assert.ok(validate(facts), validate.errors?.map(describeAjvError).join('; '));
+    for (const resource of facts.resources) {
+      const kind = schemas.kindValidator(resource.kind);
+      assert.ok(kind, resource.kind);
+      assert.ok(kind(resource.attributes), `${resource.id}: ${kind.errors?.map(describeAjvError).join('; ')}`);
+    }
   });
 
   it('finds every vulnerable package of the lockfile with its line, severity and fix', () => {
