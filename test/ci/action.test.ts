@@ -78,7 +78,8 @@ describe("the action's steps, run locally against the fake GitHub API", function
     'actions/cache/restore@': async (_step, input) => {
       const prefix = input['restore-keys']!.trim();
       const hits = readdirSync(cache).filter((k) => k === input.key || k.startsWith(prefix)).sort((a, b) => statSync(path.join(cache, b)).mtimeMs - statSync(path.join(cache, a)).mtimeMs);
-      if (hits.length === 0) return { outputs: { 'cache-hit': 'false' } };
+      const outputs: Record<string, string> = { 'cache-hit': 'false' };
+      if (hits.length === 0) return { outputs };
       cpSync(path.join(cache, hits[0]!), input.path!, { recursive: true });
       return { outputs: { 'cache-hit': String(hits[0] === input.key), 'cache-matched-key': hits[0]! } };
     },

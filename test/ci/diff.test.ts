@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { applyBaseline, carryFirstSeen, diffResults, renderDiffJson, renderDiffMarkdown, renderDiffText } from '../../src/diff/index.js';
 import type { ResultDocument } from '../../src/engine/types.js';
 import { assertValid, createSchemaSet } from '../../src/facts/documents.js';
-import type { Resource } from '../../src/facts/types.js';
 import { ciResources, ciResult } from '../support/ci-results.js';
 
-const without = (predicate: (r: Resource) => boolean) => ciResources().filter((r) => !predicate(r));
 const withAttributes = (id: string, attributes: Record<string, unknown>) => ciResources().map((r) => (r.id === id ? { ...r, attributes: { ...r.attributes, ...attributes } } : r));
 
 const LODASH = 'https://github.com/acme/rockets/package-lock.json#pkg:npm/lodash@4.17.15';
