@@ -158,7 +158,9 @@ export const createOctokit = (options: CreateOctokitOptions): GithubClient => {
     requestOptions.request = { ...requestOptions.request };
     const state: RequestMeta = { throttles: 0 };
     meta.set(requestOptions.request, state);
-    const route = pathOf(requestOptions.url).endsWith('/graphql') ? '/graphql' : requestOptions.url;
+    // Route templates name the API; an expanded URL (a paginate() follow-up) is reduced to its path.
+    const path = pathOf(requestOptions.url);
+    const route = path.endsWith('/graphql') ? '/graphql' : /^https?:\/\//.test(requestOptions.url) ? path : requestOptions.url;
     const method = requestOptions.method;
     const api = route === '/graphql' ? `graphql ${operationName((requestOptions as { query?: unknown }).query)}` : `${method} ${route}`;
     const report = (status: number, headers: Record<string, unknown> | undefined, error: boolean): void => {

@@ -4,7 +4,7 @@ import { createOctokit, webOriginOf, type CreateOctokitOptions } from '../../git
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
 import { scanOrganization } from './organization.js';
 import { scanRepositories, targetFrom, type RepositoryTarget } from './repositories.js';
-import { createBudget, createCaller, createGapBook } from './session.js';
+import { createBudget, createCaller, createGapBook, hasNextPage } from './session.js';
 import { resolveSettings } from './settings.js';
 
 /** Behaviour of the GitHub client a caller may tune; tests shorten every wait. */
@@ -96,15 +96,13 @@ const collectGithub = async (ctx: CollectContext, options: GithubCollectorOption
     }
     resources.push(org.resource);
     let archived = 0;
-    const pages = client.paginate.iterator(client.rest.repos.listForOrg, { org: login, type: 'all', per_page: PAGE_SIZE })[Symbol.asyncIterator]();
-    for (;;) {
-      const next = await caller.rest(() => pages.next().then((step) => ({ status: 200, data: step })));
+    for (let page = 1; ; page++) {
+      const next = await caller.rest(() => client.rest.repos.listForOrg({ org: login, type: 'all', per_page: PAGE_SIZE, page }));
       if (!next.ok) {
-        gaps.add(org.resource.id, 'repositories', unknown(`listing the repositories stopped after ${repositories}: ${next.reason}`, `read on ${login}`));
+        gaps.add(org.resource.id, 'repositories', unknown(`listing the repositories stopped at page ${page}: ${next.reason}`, `read on ${login}`));
         break;
       }
-      if (next.data.done) break;
-      const targets = next.data.value.data.map(targetFrom).filter((target) => {
+      const targets = next.data.map(targetFrom).filter((target) => {
         if (target.archived && !settings.includeArchived) {
           archived++;
           return false;
@@ -116,6 +114,7 @@ const collectGithub = async (ctx: CollectContext, options: GithubCollectorOption
       });
       resources.push(...(await scanRepositories(repoScan, targets)));
       repositories += targets.length;
+      if (!hasNextPage(next.headers)) break;
     }
     if (archived > 0) notes.push(`${login}: skipped ${archived} archived repositories (--github-include-archived scans them)`);
   }

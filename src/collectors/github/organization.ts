@@ -48,12 +48,13 @@ export const scanOrganization = async (scan: OrganizationScan, login: string): P
         ? org.members_can_create_public_repositories
         : gap('membersCanCreatePublicRepositories', OWNER_ONLY, OWNER_PERMISSION),
   };
-  if (wanted('ownersCount') || wanted('owners')) {
+  // Owners are one request per hundred per organisation: always worth it for the report.
+  {
     if (!ownerView) {
       attributes.ownersCount = gap('ownersCount', 'the token cannot see the private membership of the organisation', OWNER_PERMISSION);
       attributes.owners = gap('owners', 'the token cannot see the private membership of the organisation', OWNER_PERMISSION);
     } else {
-      const owners = await caller.rest(() => client.paginate(client.rest.orgs.listMembers, { org: org.login, role: 'admin', per_page: 100 }).then((data) => ({ status: 200, data })));
+      const owners = await caller.restList((page) => client.rest.orgs.listMembers({ org: org.login, role: 'admin', per_page: 100, page }));
       attributes.ownersCount = owners.ok ? owners.data.length : gap('ownersCount', owners.reason, OWNER_PERMISSION);
       attributes.owners = owners.ok ? owners.data.map((user) => user.login).sort() : gap('owners', owners.reason, OWNER_PERMISSION);
     }

@@ -246,9 +246,7 @@ const scanRepository = async (scan: RepositoryScan, target: RepositoryTarget, vi
   if (defaultBranch === null) attributes.defaultBranchProtection = null;
   else if (needs.has('defaultBranchProtection')) {
     // Effective ruleset rules are readable with read access; classic protection needs admin.
-    const rules = await caller.rest(() =>
-      client.paginate('GET /repos/{owner}/{repo}/rules/branches/{branch}', { owner, repo, branch: defaultBranch, per_page: 100 }).then((data) => ({ status: 200, data })),
-    );
+    const rules = await caller.restList((page) => client.rest.repos.getBranchRules({ owner, repo, branch: defaultBranch, per_page: 100, page }));
     const rulesets: RulesetProtection | Unknown = rules.ok
       ? rulesetProtection(rules.data, rulesetInfoFrom(node?.rulesets?.nodes))
       : gap('defaultBranchProtection.rulesets', rules.reason, `read on ${target.fullName}`);

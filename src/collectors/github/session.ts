@@ -46,7 +46,7 @@ export const createBudget = () => {
       if (outcome.route === '/graphql') graphqlQueries++;
       else {
         restTotal++;
-        if (outcome.route.startsWith('/repos/{owner}/{repo}')) restPerRepository++;
+        if (outcome.route.startsWith('/repos/')) restPerRepository++;
       }
       const rate = outcome.rateLimit;
       if (rate && rate.resource !== 'graphql' && (!core || rate.resetAt > core.resetAt || rate.remaining < core.remaining)) core = rate;
@@ -64,7 +64,7 @@ export const createBudget = () => {
         core
           ? `REST rate limit: ${core.remaining} of ${core.limit} remaining (${core.resource}, resets ${core.resetAt})`
           : 'REST rate limit: not reported',
-        `GraphQL: ${graphqlQueries} queries costing ${graphqlPoints} points${graphql ? `; ${graphql.remaining} of ${graphql.limit} points remaining (resets ${graphql.resetAt})` : ''}`,
+        `GraphQL: ${graphqlQueries} ${graphqlQueries === 1 ? 'query' : 'queries'} costing ${graphqlPoints} points${graphql ? `; ${graphql.remaining} of ${graphql.limit} points remaining (resets ${graphql.resetAt})` : ''}`,
       ];
     },
   };
@@ -124,6 +124,17 @@ export const createCaller = (client: GithubClient, budget: Budget) => {
     }
   };
 
+  /** Every page of a REST list, following GitHub's Link header; the route template stays the api name. */
+  const restList = async <T>(fetchPage: (page: number) => Promise<{ status: number; data: T[]; headers?: object }>): Promise<RestOutcome<T[]>> => {
+    const items: T[] = [];
+    for (let page = 1; ; page++) {
+      const answer = await rest(() => fetchPage(page));
+      if (!answer.ok) return answer;
+      items.push(...answer.data);
+      if (!hasNextPage(answer.headers)) return { ...answer, data: items };
+    }
+  };
+
   const graphql = async <T extends { rateLimit?: GraphqlRateLimit | null }>(query: string, variables: Record<string, unknown>): Promise<GraphqlOutcome<T>> => {
     if (graphqlExhausted) return { errors: [], failure: graphqlExhausted };
     try {
@@ -157,10 +168,13 @@ export const createCaller = (client: GithubClient, budget: Budget) => {
     }
   };
 
-  return { rest, graphql, exhausted: () => exhausted, graphqlExhausted: () => graphqlExhausted, unauthorized: () => unauthorized };
+  return { rest, restList, graphql, exhausted: () => exhausted, graphqlExhausted: () => graphqlExhausted, unauthorized: () => unauthorized };
 };
 
 export type Caller = ReturnType<typeof createCaller>;
+
+/** Whether a REST answer's Link header points to a next page. */
+export const hasNextPage = (headers: Record<string, unknown>): boolean => /rel="next"/.test(String(headers.link ?? ''));
 
 /** An unknown marker for an attribute, recorded as a coverage gap of its resource. */
 export const missing = (gaps: GapBook, resource: string, attribute: string, reason: string, permission?: string): Unknown => {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import path from 'node:path';
+
 import { buildClientSchema, graphql, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
+import { packageRoot } from '../../../src/util/package-root.js';
 import type { FakeGithubFixtures, FakeOrganization, FakeRepository } from './fixtures.js';
 import { rulesetsOf } from './rulesets.js';
 
@@ -13,7 +15,8 @@ let schemaCache: GraphQLSchema | undefined;
  */
 export const githubSchema = (): GraphQLSchema => {
   if (!schemaCache) {
-    const file = createRequire(import.meta.url).resolve('@octokit/graphql-schema/schema.json');
+    // schema.json is not in the package's exports, so it is read from where npm installed it.
+    const file = path.join(packageRoot, 'node_modules', '@octokit', 'graphql-schema', 'schema.json');
     const json = JSON.parse(readFileSync(file, 'utf8')) as { data?: IntrospectionQuery } & IntrospectionQuery;
     schemaCache = buildClientSchema(json.data ?? json);
   }
@@ -175,7 +178,9 @@ export const executeGraphql = async (
   if (typeof body.query !== 'string') return { errors: [{ message: 'A query attribute must be specified and must be a string.' }] };
   const orgOf = (repo: FakeRepository) => fixtures.organizations.find((o) => o.organization.login === repo.repository.owner.login);
   const byNodeId = new Map(fixtures.repositories.map((repo) => [repo.repository.node_id, repo]));
+  // GitHub reports the budget after this query's cost.
   const cost = 1;
+  budget.remaining = Math.max(0, budget.remaining - cost);
   let nodeCount = 0;
   const root = {
     rateLimit: () => ({ cost, limit: budget.limit, remaining: budget.remaining, resetAt: budget.resetAt, used: budget.limit - budget.remaining, nodeCount }),
@@ -207,7 +212,6 @@ export const executeGraphql = async (
     variableValues: (body.variables ?? {}) as Record<string, unknown>,
     ...(typeof body.operationName === 'string' ? { operationName: body.operationName } : {}),
   });
-  budget.remaining = Math.max(0, budget.remaining - cost);
   if (!result.errors?.length) return { data: result.data };
   const errors = result.errors.map((error) => {
     const original = error.originalError;
