@@ -1,5 +1,5 @@
 export { buildThreatModelSection } from './register.js';
-export { acceptedRiskSuppressions, defaultThreatModel, loadThreatModelFile, resolveThreatModel } from './model.js';
+export { acceptedRiskSuppressions, defaultThreatModel, loadThreatModelFile, resolveThreatModel, threatModelAttributes } from './model.js';
 export { summariseBaseline } from './baseline.js';
 export { renderThreatSummaryMarkdown } from './markdown.js';
 export { runInit, starterModelYaml } from './init.js';

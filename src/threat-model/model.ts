@@ -4,6 +4,9 @@ import { isNode } from 'yaml';
 import { PostureError } from '../cli/errors.js';
 import type { SuppressionSource } from '../engine/suppressions.js';
 import { loadYamlDocument, type ParsedYaml, type SchemaSet } from '../facts/documents.js';
+import type { ResourceKind } from '../facts/types.js';
+import { exposureAttributes } from './exposure.js';
+import { selectorAttributes } from './select.js';
 import type { Attacker, LoadedThreatModel, ThreatModel } from './types.js';
 
 /** The attackers of the default model, and of a model file that names none. */
@@ -101,3 +104,20 @@ export const resolveThreatModel = (schemas: SchemaSet, options: { cwd: string; f
  */
 export const acceptedRiskSuppressions = (loaded: LoadedThreatModel): SuppressionSource[] =>
   (loaded.model.acceptedRisks ?? []).map((suppression) => ({ suppression, source: loaded.file ?? 'threat-model.yaml' }));
+
+/**
+ * What the threat model reads beyond the rules, per kind, for the collectors' `needs`: the
+ * attributes exposure is derived from, and `tags` where an asset selects by tag.
+ */
+export const threatModelAttributes = (schemas: SchemaSet, loaded: LoadedThreatModel): Map<ResourceKind, Set<string>> => {
+  const kinds = ((schemas.ajv.getSchema('https://posture.dev/schemas/facts.schema.json#/definitions/kind')?.schema as { enum?: string[] } | undefined)?.enum ?? []) as ResourceKind[];
+  const needs = new Map<ResourceKind, Set<string>>();
+  const add = (kind: string, attributes: string[]): void => {
+    const set = needs.get(kind as ResourceKind) ?? new Set<string>();
+    for (const attribute of attributes) set.add(attribute);
+    needs.set(kind as ResourceKind, set);
+  };
+  for (const [kind, attributes] of Object.entries(exposureAttributes())) add(kind, attributes);
+  for (const [kind, attributes] of selectorAttributes(loaded.model.assets, kinds)) add(kind, attributes);
+  return needs;
+};

@@ -45,3 +45,21 @@ export const assignResources = <R extends Candidate>(assets: ModelAsset[], resou
   }
   return { byAsset, unmatched };
 };
+
+/**
+ * The attributes the model's selectors read, per kind: `tags` for every kind a selector with
+ * `tags` can match (S3 reads bucket tags only when something needs them). `kinds` is the list of
+ * resource kinds (the facts schema's enum).
+ */
+export const selectorAttributes = (assets: ModelAsset[], kinds: readonly string[]): Map<string, string[]> => {
+  const needs = new Map<string, string[]>();
+  for (const asset of assets) {
+    for (const selector of Array.isArray(asset.select) ? asset.select : [asset.select]) {
+      if (!selector.tags) continue;
+      const kindGlobs = list(selector.kind);
+      const matches = kindGlobs ? globMatcher(kindGlobs) : () => true;
+      for (const kind of kinds) if (matches(kind)) needs.set(kind, ['tags']);
+    }
+  }
+  return needs;
+};

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PostureError } from '../../src/cli/errors.js';
 import { createSchemaSet } from '../../src/facts/documents.js';
-import { acceptedRiskSuppressions, defaultThreatModel, loadThreatModelFile, resolveThreatModel } from '../../src/threat-model/model.js';
+import { acceptedRiskSuppressions, defaultThreatModel, loadThreatModelFile, resolveThreatModel, threatModelAttributes } from '../../src/threat-model/model.js';
 import { sampleModelFile } from './support/sample.js';
 
 const schemas = createSchemaSet();
@@ -133,5 +133,16 @@ describe('resolving the threat model', () => {
     const sources = acceptedRiskSuppressions({ model, source: 'file', file: 'models/tm.yaml' });
     assert.equal(sources.length, 2);
     assert.deepEqual(sources[0], { suppression: model.acceptedRisks?.[0], source: 'models/tm.yaml' });
+  });
+
+  it('asks the collectors for the attributes exposure reads, and for tags only where an asset selects by tag', () => {
+    const model = loadThreatModelFile(schemas, sampleModelFile());
+    const needs = threatModelAttributes(schemas, { model, source: 'file' });
+    assert.deepEqual([...(needs.get('aws.s3.bucket') ?? [])].sort(), ['public', 'publicAclGrants', 'publicPolicyStatements', 'tags']);
+    assert.deepEqual([...(needs.get('github.repository') ?? [])], ['visibility']);
+    assert.equal(needs.get('aws.iam.user'), undefined);
+    const anyKind = threatModelAttributes(schemas, { model: { name: 'x', assets: [{ id: 'a', name: 'A', classification: 'public', owner: 'o', select: { tags: { env: 'prod' } } }] }, source: 'file' });
+    assert.ok(anyKind.get('aws.iam.user')?.has('tags'));
+    assert.equal(threatModelAttributes(schemas, { model: defaultThreatModel(), source: 'default' }).get('aws.s3.bucket')?.has('tags'), false);
   });
 });
