@@ -12,10 +12,14 @@ const marker = (value: unknown): Unknown['$unknown'] => {
   return value.$unknown;
 };
 
-const run = async (faults: Fault[], options: { hide?: string[]; reportReadyAfter?: number; timeoutMs?: number; regions?: string } = {}) => {
+const run = async (faults: Fault[], options: { hide?: string[]; reportReadyAfter?: number; timeoutMs?: number; regions?: string; maxAttempts?: number } = {}) => {
   const { fake, stop } = await withFake({ faults, ...(options.hide ? { hide: options.hide } : {}), ...(options.reportReadyAfter !== undefined ? { reportReadyAfter: options.reportReadyAfter } : {}) });
   try {
-    const ctx = testContext({ ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), options: { awsRegions: options.regions ?? 'us-east-1,eu-west-1' } });
+    const ctx = testContext({
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      options: { awsRegions: options.regions ?? 'us-east-1,eu-west-1' },
+      ...(options.maxAttempts ? { config: { aws: { maxAttempts: options.maxAttempts } } } : {}),
+    });
     const started = performance.now();
     const output = await collect(ctx);
     return { output, ctx, fake, ms: performance.now() - started, result: evaluateAws(output.resources) };
@@ -161,18 +165,19 @@ describe('aws-iam collector failure semantics', () => {
     });
 
     it('gives up on a call slower than the timeout, and the scan goes on', async () => {
-      const { output, ms, result } = await run([{ service: 'iam', operation: 'GetAccountPasswordPolicy', kind: 'slow', delayMs: 2000 }], { timeoutMs: 150 });
+      const { output, ms, result, ctx } = await run([{ service: 'iam', operation: 'GetAccountPasswordPolicy', kind: 'slow', delayMs: 5000 }], { timeoutMs: 300, maxAttempts: 2 });
       assert.equal(marker(account(output.resources).attributes.passwordPolicy).reason, 'Timeout');
+      assert.equal(ctx.calls.snapshot().byApi['iam.GetAccountPasswordPolicy']?.retries, 1, 'aws.maxAttempts: 2');
       assert.equal(account(output.resources).attributes.rootMfaEnabled, false);
-      assert.ok(ms < 2000, `finished in ${Math.round(ms)} ms, before the slow answer`);
+      assert.ok(ms < 5000, `finished in ${Math.round(ms)} ms, before the slow answer`);
       assert.equal(statuses(result, 'iam-root-mfa-enabled')['AWS account 111122223333'], 'fail');
     });
 
     it('a region that fails does not fail the others', async () => {
       const { output, result } = await run([
         { service: 'cloudtrail', kind: 'server-error', match: (request) => request.region === 'eu-west-1' },
-        { service: 'guardduty', kind: 'slow', delayMs: 2000, match: (request) => request.region === 'eu-west-1' },
-      ], { timeoutMs: 150 });
+        { service: 'guardduty', kind: 'slow', delayMs: 5000, match: (request) => request.region === 'eu-west-1' },
+      ], { timeoutMs: 300, maxAttempts: 2 });
       assert.equal(marker(region(output.resources, 'eu-west-1').attributes.trails).reason, 'ServiceError');
       assert.equal(marker(region(output.resources, 'eu-west-1').attributes.guardDutyDetectors).reason, 'Timeout');
       assert.ok(Array.isArray(region(output.resources, 'us-east-1').attributes.trails));

@@ -38,7 +38,7 @@ export const testContext = (options: TestContextOptions = {}): CollectContext & 
     excludes: [],
     env: process.env,
     signal: new AbortController().signal,
-    limits: { timeoutMs: options.timeoutMs ?? 300, concurrency: (_service, fallback) => fallback, maxFileBytes: 1024 * 1024 },
+    limits: { timeoutMs: options.timeoutMs ?? 2000, concurrency: (_service, fallback) => fallback, maxFileBytes: 1024 * 1024 },
     logLines,
   };
 };
