@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { demoOsvScanner } from '../../../src/collectors/osv/demo.js';
 import { osvCollector } from '../../../src/collectors/osv/index.js';
 import { runCollectors } from '../../../src/collectors/run.js';
 import type { CollectContext } from '../../../src/collectors/types.js';
 import { createSchemaSet, describeAjvError } from '../../../src/facts/documents.js';
 import type { Resource } from '../../../src/facts/types.js';
 import { testContext } from '../secrets/context.js';
-import { fixture, makeStandIn, type StandInOptions } from './stand-in.js';
+import { fixture, makeStandIn, STAND_IN, type StandInOptions } from './stand-in.js';
 
 /** Credentials posture holds, which must never reach osv-scanner. */
 const POSTURE_ENV = {
@@ -297,5 +298,13 @@ describe('osv collector, with the stand-in osv-scanner replaying real outputs', 
   it('labels a replayed recording in the source notes', async () => {
     const { output } = await run(fixture('trees/vuln-results-a'), { replay: fixture('scanner-output/test-vuln-results-a.json') });
     assert.ok(output.notes?.[0]?.includes('stand-in (replays recorded osv-scanner outputs; not a live scan)'));
+  });
+});
+
+describe('osv collector in the demo', () => {
+  it('uses the real osv-scanner when one is on PATH, else the stand-in', () => {
+    const scanner = makeStandIn();
+    assert.deepEqual(demoOsvScanner({ PATH: scanner.dir }), { binary: scanner.binary, replayed: false });
+    assert.deepEqual(demoOsvScanner({ PATH: mkdtempSync(path.join(os.tmpdir(), 'posture-empty-')) }), { binary: STAND_IN, replayed: true });
   });
 });

@@ -9,6 +9,7 @@ import { publicPrefixOf } from '../../../src/collectors/secrets/classify.js';
 import { secretsCollector } from '../../../src/collectors/secrets/index.js';
 import { runCollectors } from '../../../src/collectors/run.js';
 import type { CollectorOutput } from '../../../src/collectors/types.js';
+import { createSchemaSet, describeAjvError } from '../../../src/facts/documents.js';
 import type { Resource } from '../../../src/facts/types.js';
 import { packageRoot } from '../../../src/util/package-root.js';
 import { createRedactor } from '../../../src/util/redact.js';
@@ -97,6 +98,9 @@ describe('secrets collector', function () {
     });
 
     it('gives each resource the contract id, a keyed fingerprint and a preview with the public prefix only', () => {
+      const schemas = createSchemaSet();
+      const validate = schemas.kindValidator('source.secret');
+      for (const resource of output.resources) assert.ok(validate?.(resource.attributes), `${resource.id}: ${validate?.errors?.map(describeAjvError).join('; ')}`);
       const bySample = new Map(corpus.map((s) => [s.file, s]));
       for (const resource of output.resources) {
         const { type, fingerprint, preview } = resource.attributes as { type: string; fingerprint: string; preview: string };
