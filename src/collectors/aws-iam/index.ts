@@ -205,6 +205,7 @@ const collectAwsIam = async (ctx: CollectContext, tuning: AwsIamTuning): Promise
     const { regions, allFailure } = await resolveRegions(ctx, session, sdkRegion, notes);
     const accountId = `aws:${account}`;
     if (allFailure) gaps.push(gapFrom(accountId, ['regions'], allFailure));
+    ctx.logger.debug(`account ${account} as ${identity}; regions ${regions.join(', ')}; endpoint ${session.endpoint('iam')}`);
 
     const iam = session.client(IAMClient, 'iam', home);
     const detection: Detection = { trailState: new Map() };
