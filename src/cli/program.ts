@@ -202,10 +202,12 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     .argument('<result>', 'result document')
     .option('--out <dir>', 'output directory', 'posture-report')
     .option('--format <formats>', `comma-separated formats (default: ${DEFAULT_FORMATS.join(',')})`)
-    .action((file: string, options: CommonOptions) => {
+    .option('--allow-public-upload', 'write SARIF with cloud and organisation findings even when the repository is public')
+    .action(async (file: string, options: CommonOptions) => {
       const loaded = configOf(options);
       const formats = parseFormats(options.format, loaded.config, DEFAULT_FORMATS);
       const result = loadJsonDocument<ResultDocument>(rt.schemas, 'result', path.resolve(rt.cwd, file));
+      await prepareCi(rt, options).publisher.guardSarif(result, formats);
       const written = writeReports(rt, path.resolve(rt.cwd, options.out ?? 'posture-report'), result, formats);
       rt.logger.info(`posture: wrote ${written.map((f) => path.relative(rt.cwd, f)).join(', ')}`);
       setExit(EXIT.ok);

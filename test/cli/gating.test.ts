@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResultDocument } from '../../src/engine/types.js';
 import { runCli } from '../support/cli.js';
 import { tempTree } from '../support/temp.js';
 import { checksStateOf } from '../support/fake-github/checks.js';
 import { actionsEnv, HEAD_SHA, startCiFakeGithub } from '../support/ci-github.js';
+import { ciResult } from '../support/ci-results.js';
 
 // The built CLI (npm test builds it first), spawned as a user would run it. The rules are pinned
 // with --rules so that new built-in rules do not change these exit codes.
@@ -146,6 +147,28 @@ describe('CLI gating: the exit code of each combination of flags', function () {
       assert.equal(refused.code, 1, 'publishing never changes the exit code');
       assert.match(refused.stdout, /^::warning file=repo\/\.github\/workflows\/ci\.yml,line=8,title=posture medium%3A workflow-actions-pinned::/m);
       assert.equal(refused.stderr.match(/workflow commands instead/g)?.length, 1, refused.stderr);
+    } finally {
+      actions.cleanup();
+      await fake.close();
+    }
+  });
+
+  it('refuses SARIF with cloud findings for a public repository in report and publish, unless --allow-public-upload', async () => {
+    const fake = await startCiFakeGithub('public');
+    const actions = actionsEnv(fake, { eventName: 'push', event: { repository: { full_name: 'acme/rockets', private: false, visibility: 'public' } } });
+    try {
+      writeFileSync(path.join(tree.dir, 'cloud.json'), JSON.stringify(ciResult()));
+      const env = { ...QUIET, ...(actions.env as Record<string, string>) };
+      const refused = await runCli(['report', 'cloud.json', '--format', 'json,sarif', '--out', 'cloud-out'], { cwd: tree.dir, env });
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /refusing to write report\.sarif with cloud and organisation findings \(aws\/123456789012, github\/acme\): acme\/rockets is public/);
+      assert.ok(!existsSync(path.join(tree.dir, 'cloud-out/report.sarif')));
+      const published = await runCli(['publish', 'cloud.json', '--format', 'sarif', '--out', 'cloud-out', '--fail-on', 'none'], { cwd: tree.dir, env });
+      assert.equal(published.code, 2, published.stderr);
+      const allowed = await runCli(['report', 'cloud.json', '--format', 'json,sarif', '--out', 'cloud-out', '--allow-public-upload'], { cwd: tree.dir, env });
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.ok(existsSync(path.join(tree.dir, 'cloud-out/report.sarif')));
+      assert.equal((await runCli(['report', 'cloud.json', '--format', 'sarif', '--out', 'local-out'], { cwd: tree.dir, env: QUIET })).code, 0, 'outside GitHub nothing is uploaded and nothing is checked');
     } finally {
       actions.cleanup();
       await fake.close();
