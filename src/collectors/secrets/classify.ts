@@ -147,6 +147,11 @@ const PLACEHOLDER = /^(?:change_?me|changeit|password|passw0rd|secret|example|sa
 /** References to a value kept elsewhere, in the syntaxes of shells, templates and languages. */
 const REFERENCE = /^(?:\$|%|\{\{|<|@|!|#\{)|\$\{|\{\{|(?:process\.env|os\.environ|getenv|ENV\[|System\.getenv|secrets\.|vault:)/i;
 const DOTTED_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+const CONSTANT_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
+/** Lower-case words joined by separators ("npm-token") or in camelCase ("userSecret"): a name. */
+const WORDS = /^(?:[a-z]+(?:[-_.][a-z]+)+|[a-z]+(?:[A-Z][a-z]+)+)$/;
+/** What follows "secret:" in posture's own `[secret:<type>:<fingerprint>]` markers. */
+const REDACTION_MARKER = /^[a-z0-9]+(?:-[a-z0-9]+)*:(?:[0-9a-f]{8}\]?)?$/;
 
 /**
  * Slack's token formats as gitleaks documents them. secretlint's own pattern is looser and also
@@ -188,8 +193,10 @@ export const dismissal = (value: string, type: SecretType, allow: ((value: strin
     if (PLACEHOLDER.test(value)) return 'placeholder';
     if (value.startsWith('-----')) return 'armour header, not a value';
     if (REFERENCE.test(value)) return 'reference to a value kept elsewhere';
-    if (DOTTED_IDENTIFIER.test(value)) return 'expression, not a literal';
+    if (DOTTED_IDENTIFIER.test(value) || CONSTANT_NAME.test(value)) return 'expression, not a literal';
+    if (REDACTION_MARKER.test(value)) return 'a redaction marker';
     if (entropy(value) < 2.5) return 'low-entropy placeholder';
+    if (WORDS.test(value)) return 'a name, not a secret';
   }
   return undefined;
 };
