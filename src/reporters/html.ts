@@ -133,7 +133,8 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
   const openRisks = risks.filter((r) => r.residual > 0);
   const model = result.threatModel;
   const s = result.summary;
-  const incomplete = result.coverage.sources.filter((source) => source.status !== 'complete');
+  const incomplete = result.coverage.sources.filter((source) => source.status === 'partial' || source.status === 'failed');
+  const skipped = result.coverage.sources.filter((source) => source.status === 'skipped');
 
   // ---- executive summary ------------------------------------------------------------------
   const topBand: RiskBand = openRisks[0]?.band ?? 'none';
@@ -244,10 +245,12 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     unknowns: [...unknownReasons.values()].sort((a, b) => b.count - a.count).map((u) => ({ reason: u.reason, permission: u.permission, count: u.count, rules: [...u.rules].sort().join(', ') })),
     excluded: result.coverage.excluded,
     incomplete: incomplete.map((source) => `${source.id} ${source.status}`),
+    skipped: skipped.map((source) => `${source.id}${source.reason ? ` (${source.reason})` : ''}`),
     uncoveredFunctions,
     notCoveredCells: register.filter((e) => e.status === 'not-covered').length,
     cells: register.length,
-    unknownExposure: assets.filter((a) => a.exposure === 'unknown').map((a) => a.name),
+    unknownExposure: assets.filter((a) => a.exposure === 'unknown' && a.resources.length > 0).map((a) => a.name),
+    emptyAssets: assets.filter((a) => a.resources.length === 0).map((a) => a.name),
   };
 
   // ---- assets and register ----------------------------------------------------------------
@@ -265,6 +268,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     declared: asset.declaredExposure ?? '',
     source: asset.source,
     resourceCount: asset.resources.length,
+    empty: asset.resources.length === 0,
     resources: asset.resources.map((r) => ({
       kind: r.kind,
       name: r.name,
@@ -417,6 +421,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
       rating,
       headline: result.risks ? headline[topBand] : worstSeverity ? `Highest failing severity: ${worstSeverity}` : 'No failing finding',
       incomplete: coverage.incomplete,
+      skipped: coverage.skipped,
       tiles: [
         { label: 'Failing checks', value: s.byStatus.fail, tone: s.byStatus.fail > 0 ? 'fail' : 'pass' },
         { label: 'Could not be checked', value: s.byStatus.unknown, tone: s.byStatus.unknown > 0 ? 'unknown' : 'pass' },
@@ -449,6 +454,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
         }
       : undefined,
     assets: assetRows,
+    registerAssets: assetRows.filter((a) => !a.empty),
     threats: THREATS.map((t) => ({ label: THREAT_LABELS[t], letter: THREAT_LETTERS[t] })),
     registerLegend: (Object.keys(REGISTER_LABELS) as RegisterStatus[]).map((status) => ({ status, symbol: REGISTER_SYMBOLS[status], label: REGISTER_LABELS[status] })),
     plan: result.risks ? plan : fallbackPlan,

@@ -194,6 +194,8 @@ export const buildThreatModelSection = (
 
   const threatRegister: RegisterEntry[] = [];
   for (const asset of assets) {
+    // An asset that selects nothing this scan has nothing to register; the report lists it apart.
+    if (asset.resources.length === 0) continue;
     const findings = (findingsByAsset.get(asset.id) ?? []).filter((f) => f.status !== 'not_applicable');
     const multiple = asset.resources.length > 1;
     for (const threat of THREATS) {

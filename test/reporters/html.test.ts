@@ -112,6 +112,14 @@ describe('HTML report (rendering)', () => {
     assert.match(renderHtml(sample, { generatedAt: '2030-01-01T00:00:00Z' }), /Generated 2030-01-01T00:00:00Z by posture/);
   });
 
+  it('lists an asset that selects nothing as a coverage warning, not as a register row', () => {
+    const withEmpty: ResultDocument = { ...sample, assets: [...sample.assets!, { id: 'gone', name: 'Decommissioned archive', classification: 'restricted', source: 'model', owner: 'o', exposure: 'unknown', resources: [], findings: { pass: 0, fail: 0, unknown: 0, not_applicable: 0, suppressed: 0 }, risk: 0, band: 'none' }] };
+    const text = renderHtml(withEmpty, {});
+    assert.match(text, /1 asset\(s\) of the threat model select no resource in this scan: <span class="name">Decommissioned archive<\/span>/);
+    assert.doesNotMatch(text, /<tr><th scope="row" class="name">Decommissioned archive<\/th>/);
+    assert.match(text, /<tr><th scope="row" class="name">Backups<\/th>/);
+  });
+
   it('renders a result without a threat-model section, ranking by severity', () => {
     const { threatModel: _m, assets: _a, threatRegister: _r, risks: _k, baseline: _b, ...plain } = sample;
     const text = renderHtml(plain, {});

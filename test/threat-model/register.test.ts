@@ -201,7 +201,18 @@ describe('threat-model section of the sample estate', () => {
   });
 
   it('gives every asset six register entries, one per STRIDE category', () => {
+    assert.ok(result.assets!.every((a) => a.resources.length > 0));
     assert.equal(result.threatRegister!.length, result.assets!.length * 6);
+  });
+
+  it('keeps an asset that selects nothing in the inventory, out of the register', () => {
+    const loaded = loadSampleModel();
+    loaded.model.assets.push({ id: 'gone', name: 'Decommissioned', classification: 'restricted', owner: 'o', select: { id: 'arn:aws:s3:::no-such-bucket' } });
+    const section = buildThreatModelSection(result, sampleFacts(), loaded, SCAN_TIME);
+    const gone = section.assets.find((a) => a.id === 'gone');
+    assert.deepEqual(gone?.resources, []);
+    assert.equal(gone?.exposure, 'unknown');
+    assert.equal(section.threatRegister.filter((e) => e.asset === 'gone').length, 0);
   });
 
   it('marks cells at risk, unverified, accepted, mitigated or not covered from the findings', () => {
