@@ -100,7 +100,7 @@ export const toResources = (input: ParseInput): ParseResult => {
         });
         return;
       }
-      const pkg = entry.package;
+      const pkg = { ...entry.package, name: entry.package.name || lockfile.path };
       const version = pkg.version || pkg.commit || '';
       const key = `${lockfile.path}\0${pkg.ecosystem}\0${pkg.name}\0${version}`;
       const target: Merged = merged.get(key) ?? { lockfile: lockfile.path, pkg: { ...pkg, version }, vulnerabilities: new Map(), groups: [], dependencyGroups: new Set() };

@@ -70,7 +70,8 @@ const packageSchema = {
     package: {
       type: 'object',
       required: ['name', 'ecosystem'],
-      properties: { name: { type: 'string', minLength: 1 }, version: { type: 'string' }, ecosystem: { type: 'string', minLength: 1 }, commit: { type: 'string' } },
+      // A git source's package may have no name and no ecosystem, only a commit.
+      properties: { name: { type: 'string' }, version: { type: 'string' }, ecosystem: { type: 'string' }, commit: { type: 'string' } },
     },
     vulnerabilities: { type: ['array', 'null'], items: vulnerability },
     groups: {
