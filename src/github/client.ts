@@ -172,7 +172,9 @@ export const createOctokit = (options: CreateOctokitOptions): GithubClient => {
         route,
         status,
         ms: performance.now() - started,
-        retries: Math.max(0, retryCount - state.throttles),
+        // plugin-retry counts the failed attempt that ends a request as one more try; a retry is
+        // an attempt after the first, and a wait for a rate limit is a throttle, not a retry.
+        retries: Math.max(0, retryCount - (error ? 1 : 0) - state.throttles),
         throttles: state.throttles,
         error,
         ...(rateLimit ? { rateLimit } : {}),

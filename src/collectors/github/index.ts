@@ -56,7 +56,13 @@ const collectGithub = async (ctx: CollectContext, options: GithubCollectorOption
   const derivedOrigin = webOriginOf(settings.apiUrl);
   // GitHub.com and GHES API roots name their web host; any other root (a proxy, a test server) is
   // taken at its word through the html_url it returns.
-  const origin = (htmlUrl?: string): string => derivedOrigin ?? (htmlUrl ? originOfUrl(htmlUrl) : undefined) ?? (originOfUrl(settings.apiUrl) as string);
+  let learnedOrigin: string | undefined;
+  const origin = (htmlUrl?: string): string => {
+    if (derivedOrigin) return derivedOrigin;
+    const seen = htmlUrl ? originOfUrl(htmlUrl) : undefined;
+    learnedOrigin ??= seen;
+    return seen ?? learnedOrigin ?? (originOfUrl(settings.apiUrl) as string);
+  };
 
   let identity: string;
   if (settings.auth.kind === 'token') {
@@ -66,6 +72,7 @@ const collectGithub = async (ctx: CollectContext, options: GithubCollectorOption
     }
     if (me.ok) {
       identity = me.data.login;
+      origin(me.data.html_url);
       const scopes = me.headers['x-oauth-scopes'];
       if (typeof scopes === 'string') notes.push(`token scopes: ${scopes || 'none'}`);
     } else identity = `installation or fine-grained token from ${settings.authSource}`;

@@ -52,6 +52,7 @@ describe('github client (createOctokit)', () => {
     await assert.rejects(client(fake, outcomes).rest.orgs.get({ org: 'orbit-labs' }), (error: { status?: number }) => error.status === 502);
     assert.equal(fake.count('GET /orgs/{org}'), 3);
     assert.equal(outcomes[0]?.error, true);
+    assert.equal(outcomes[0]?.retries, 2);
   });
 
   for (const status of [403, 429] as const) {

@@ -5,7 +5,7 @@ import * as queries from '../../../src/collectors/github/queries.js';
 // The collector's GraphQL documents, checked against GitHub's published schema: a renamed field
 // or a wrong argument fails here before it fails against github.com.
 describe('github GraphQL documents', () => {
-  const documents = Object.entries(queries).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  const documents = Object.entries(queries).flatMap(([name, value]) => (typeof value === 'string' ? [[name, value] as const] : []));
 
   it('are all found', () => {
     assert.deepEqual(documents.map(([name]) => name).sort(), ['DEPLOY_KEYS_QUERY', 'OUTSIDE_COLLABORATORS_QUERY', 'REPOSITORY_PAGE_QUERY']);

@@ -273,11 +273,9 @@ export const startFakeGithub = async (fixtures: FakeGithubFixtures, options: Fak
       }
       case 'GET /repos/{owner}/{repo}/branches/{branch}/protection': {
         const r = repo as FakeRepository;
-        return adminOnly(r, () =>
-          r.branchProtection && p.branch === r.repository.default_branch
-            ? { status: 200, body: r.branchProtection }
-            : error(404, 'Branch not protected', `${DOCS}/branches/branch-protection#get-branch-protection`),
-        );
+        // The fixtures' only branch is the default one, and an empty repository has none.
+        if (r.empty || p.branch !== r.repository.default_branch) return adminOnly(r, () => error(404, 'Branch not found', `${DOCS}/branches/branch-protection#get-branch-protection`));
+        return adminOnly(r, () => (r.branchProtection ? { status: 200, body: r.branchProtection } : error(404, 'Branch not protected', `${DOCS}/branches/branch-protection#get-branch-protection`)));
       }
       case 'GET /repos/{owner}/{repo}/vulnerability-alerts': {
         const r = repo as FakeRepository;
