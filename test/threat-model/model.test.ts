@@ -58,6 +58,12 @@ describe('threat-model file', () => {
     assert.equal(model.acceptedRisks?.length, 2);
   });
 
+  it('loads the demo estate\'s model', () => {
+    const model = loadThreatModelFile(schemas, path.join(path.dirname(sampleModelFile()), 'demo.threat-model.yaml'));
+    assert.equal(model.name, 'Acme Rockets launch operations');
+    assert.ok(model.assets.length >= 10);
+  });
+
   it('accepts a minimal model', () => {
     const model = loadText(MINIMAL) as { assets: unknown[] };
     assert.equal(model.assets.length, 1);
