@@ -74,7 +74,7 @@ const recordingPlugin = (service: AwsService, calls: CollectContext['calls']): A
     const started = performance.now();
     try {
       const result = await next(args);
-      const attempts = (result.output as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+      const attempts = result.output.$metadata?.attempts ?? 1;
       calls.record(apiName(service, operation), { ms: performance.now() - started, retries: attempts - 1, throttles: state.throttles });
       return result;
     } catch (error) {
@@ -144,24 +144,23 @@ export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 
   const requestHandler = new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true, socketTimeout: timeoutMs });
   const base = tuning.retryBaseDelayMs ?? 250;
   const ceiling = tuning.maxRetryDelayMs ?? 10_000;
-  // Full jitter around an exponential backoff, as AWS recommends for throttling.
-  const retryStrategy = new ConfiguredRetryStrategy(settings.maxAttempts, (attempt) => Math.round(Math.min(ceiling, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));
+  // One strategy (and so one retry quota) per client, so that one throttled API cannot use up the
+  // retries of the others; full jitter around an exponential backoff, as AWS recommends.
+  const retryStrategy = (): ConfiguredRetryStrategy =>
+    new ConfiguredRetryStrategy(settings.maxAttempts, (attempt) => Math.round(Math.min(ceiling, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));
   const profile = settings.profile ? { profile: settings.profile } : {};
 
-  let credentials: AwsCredentialIdentityProvider | undefined;
   const baseCredentials = settings.profile ? fromIni({ profile: settings.profile }) : fromNodeProviderChain();
-  if (settings.roleArn) {
-    credentials = shared(
-      fromTemporaryCredentials({
-        params: { RoleArn: settings.roleArn, RoleSessionName: settings.roleSessionName, ...(settings.externalId ? { ExternalId: settings.externalId } : {}) },
-        masterCredentials: baseCredentials,
-        clientConfig: { region: homeRegion, requestHandler, retryStrategy, ...profile },
-        clientPlugins: [recordingPlugin('sts', ctx.calls)],
-      }),
-    );
-  } else {
-    credentials = shared(baseCredentials);
-  }
+  const credentials = shared(
+    settings.roleArn
+      ? fromTemporaryCredentials({
+          params: { RoleArn: settings.roleArn, RoleSessionName: settings.roleSessionName, ...(settings.externalId ? { ExternalId: settings.externalId } : {}) },
+          masterCredentials: baseCredentials,
+          clientConfig: { region: homeRegion, requestHandler, retryStrategy: retryStrategy(), ...profile },
+          clientPlugins: [recordingPlugin('sts', ctx.calls)],
+        })
+      : baseCredentials,
+  );
 
   const clients = new Map<string, SdkClient>();
   const limits = new Map<AwsService, LimitFunction>();
@@ -180,7 +179,7 @@ export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 
       const key = `${service}@${region}`;
       let client = clients.get(key);
       if (!client) {
-        client = new Client({ region, credentials, requestHandler, retryStrategy, ...profile });
+        client = new Client({ region, credentials, requestHandler, retryStrategy: retryStrategy(), ...profile });
         client.middlewareStack.use(recordingPlugin(service, ctx.calls));
         clients.set(key, client);
       }
