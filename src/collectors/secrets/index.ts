@@ -94,7 +94,8 @@ export const secretsCollector: Collector = {
       keyFile: { format: KeyFileFormat; bytes: number; preview: string } | null = null,
     ): void => {
       const fingerprint = redactor.fingerprint(value);
-      redactor.add(value, type);
+      // A binary keystore's bytes never turn up in a log line; its base64 is not worth matching.
+      if (!keyFile || (keyFile.format !== 'pkcs12' && keyFile.format !== 'java-keystore')) redactor.add(value, type);
       const key = `${path}\0${type}\0${fingerprint}`;
       const preview = keyFile?.preview ?? previewOf(value, type);
       const entry = found.get(key) ?? { path, type, fingerprint, preview, detector, keyFile: keyFile && { format: keyFile.format, bytes: keyFile.bytes }, occurrences: [] };
