@@ -15,7 +15,7 @@ import {
   type Status,
 } from '../engine/types.js';
 import { THREAT_LABELS } from '../threat-model/markdown.js';
-import type { AssetEntry, RegisterStatus, RiskBand, RiskEntry } from '../threat-model/types.js';
+import { REGISTER_STATUSES, type AssetEntry, type RegisterStatus, type RiskBand, type RiskEntry } from '../threat-model/types.js';
 import { packageRoot } from '../util/package-root.js';
 
 export type HtmlOptions = { generatedAt?: string };
@@ -435,7 +435,6 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
       expiredAcceptances: result.suppressions.filter((x) => x.state === 'expired').length,
     },
     topRisks: openRisks.slice(0, 5).map(riskView),
-    allRisks: risks.map(riskView),
     baseline,
     scorecard,
     overall,
@@ -456,7 +455,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     assets: assetRows,
     registerAssets: assetRows.filter((a) => !a.empty),
     threats: THREATS.map((t) => ({ label: THREAT_LABELS[t], letter: THREAT_LETTERS[t] })),
-    registerLegend: (Object.keys(REGISTER_LABELS) as RegisterStatus[]).map((status) => ({ status, symbol: REGISTER_SYMBOLS[status], label: REGISTER_LABELS[status] })),
+    registerLegend: REGISTER_STATUSES.map((status) => ({ status, symbol: REGISTER_SYMBOLS[status], label: REGISTER_LABELS[status] })),
     plan: result.risks ? plan : fallbackPlan,
     planByRisk: result.risks !== undefined,
     findings: { rows, total: rows.length, filters },
@@ -473,8 +472,6 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     island,
   };
 };
-
-export type HtmlView = ReturnType<typeof buildView>;
 
 type Trusted = Record<'css' | 'script' | 'data', string>;
 
