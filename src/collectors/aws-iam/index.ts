@@ -1,8 +1,8 @@
 import { IAMClient, type GroupDetail, type RoleDetail, type Tag, type UserDetail } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
-import { configuredRegion, createAwsSession, type AwsSession, type AwsTuning } from '../../aws/session.js';
-import { AWS_CLI_OPTIONS, awsSettings } from '../../aws/settings.js';
+import { configuredRegion, createAwsSession, type AwsTuning } from '../../aws/session.js';
+import { AWS_CLI_OPTIONS, awsSettings, type AwsSettings } from '../../aws/settings.js';
 import { unknown, type CoverageGap, type Resource, type ResourceKind, type Unknown } from '../../facts/types.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
 import { readAccountSummary, readPasswordPolicy } from './account.js';
@@ -172,8 +172,7 @@ const buildRoles = (account: string, authorization: NonNullable<Pieces['authoriz
 };
 
 /** The regions to check: --aws-regions, else aws.regions, else the SDK's region. */
-const resolveRegions = async (ctx: CollectContext, session: AwsSession, sdkRegion: string | undefined, notes: string[]): Promise<{ regions: string[]; allFailure?: AwsFailure }> => {
-  const asked = session.settings.regions;
+const resolveRegions = (ctx: CollectContext, asked: AwsSettings['regions'], sdkRegion: string | undefined, notes: string[]): { regions: string[]; allFailure?: AwsFailure } => {
   if (Array.isArray(asked)) return { regions: asked };
   const fallback = sdkRegion ?? FALLBACK_REGION;
   if (!sdkRegion) notes.push(`no AWS region configured (AWS_REGION, the profile's region, --aws-regions); checked ${FALLBACK_REGION}`);
@@ -202,7 +201,7 @@ const collectAwsIam = async (ctx: CollectContext, tuning: AwsIamTuning): Promise
     const account = caller.value.Account as string;
     const identity = caller.value.Arn ?? account;
     const plan = planFor(ctx);
-    const { regions, allFailure } = await resolveRegions(ctx, session, sdkRegion, notes);
+    const { regions, allFailure } = resolveRegions(ctx, settings.regions, sdkRegion, notes);
     const accountId = `aws:${account}`;
     if (allFailure) gaps.push(gapFrom(accountId, ['regions'], allFailure));
     ctx.logger.debug(`account ${account} as ${identity}; regions ${regions.join(', ')}; endpoint ${session.endpoint('iam')}`);
