@@ -30,6 +30,20 @@ export const IAM_ACTIONS: Record<string, ActionEntry> = {
   'cloudtrail.GetEventSelectors': { action: 'cloudtrail:GetEventSelectors', purpose: 'whether a trail logs read and write management events' },
   'guardduty.ListDetectors': { action: 'guardduty:ListDetectors', purpose: 'the GuardDuty detector of each region' },
   'guardduty.GetDetector': { action: 'guardduty:GetDetector', purpose: 'whether a GuardDuty detector is enabled' },
+  // aws-s3: S3 names most of its actions differently from its operations.
+  's3.ListBuckets': { action: 's3:ListAllMyBuckets', purpose: 'the buckets of the account, with their regions' },
+  's3.GetBucketLocation': { action: 's3:GetBucketLocation', purpose: "a bucket's region, where ListBuckets does not give it" },
+  's3.GetPublicAccessBlock': { action: 's3:GetBucketPublicAccessBlock', purpose: "the bucket's Block Public Access settings" },
+  's3-control.GetPublicAccessBlock': { action: 's3:GetAccountPublicAccessBlock', purpose: "the account's Block Public Access settings" },
+  's3.GetBucketAcl': { action: 's3:GetBucketAcl', purpose: 'ACL grants to everyone or to any AWS account' },
+  's3.GetBucketPolicy': { action: 's3:GetBucketPolicy', purpose: 'public statements and the TLS-only Deny of the bucket policy' },
+  's3.GetBucketEncryption': { action: 's3:GetEncryptionConfiguration', purpose: 'default encryption (SSE-S3, SSE-KMS, DSSE-KMS)' },
+  's3.GetBucketVersioning': { action: 's3:GetBucketVersioning', purpose: 'versioning and MFA delete' },
+  's3.GetBucketReplication': { action: 's3:GetReplicationConfiguration', purpose: 'replication rules and their destinations' },
+  's3.GetObjectLockConfiguration': { action: 's3:GetBucketObjectLockConfiguration', purpose: 'Object Lock and its default retention' },
+  's3.GetBucketLogging': { action: 's3:GetBucketLogging', purpose: 'server access logging' },
+  's3.GetBucketLifecycleConfiguration': { action: 's3:GetLifecycleConfiguration', purpose: 'lifecycle (retention) rules' },
+  's3.GetBucketTagging': { action: 's3:GetBucketTagging', purpose: "bucket tags, for the threat model's asset selectors" },
 };
 
 /** The name an API call is recorded under: `<service>.<Operation>`. */
