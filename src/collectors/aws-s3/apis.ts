@@ -146,7 +146,7 @@ export const ACCOUNT_BLOCK = {
   provides: ['accountPublicAccessBlock', 'publicAclGrants', 'publicPolicyStatements', 'public'],
 } as const;
 
-/** Operations that need no bucket API of their own. */
+/** Attributes every bucket gets from ListBuckets (or GetBucketLocation), with no API of their own. */
 export const ALWAYS_PROVIDED = ['region', 'creationDate'] as const;
 
 export const LIST_BUCKETS_ACTION = 's3:ListAllMyBuckets';

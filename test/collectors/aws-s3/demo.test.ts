@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../../src/util/package-root.js';
+import { startDemoAws, withEnv } from '../../support/fake-aws/index.js';
 import { DEMO_AWS_S3, loadFakeS3State } from '../../support/fake-aws/s3.js';
 import { assertValidFacts, collectS3, evaluateS3, startS3Fake, statusTable, type S3Fake } from './support.js';
 
@@ -28,5 +29,19 @@ describe('aws-s3 on the demo estate', () => {
     assert.equal(legacy?.attributes.public, false);
     const website = facts.resources.find((r) => r.name === 'acme-rockets-public-website');
     assert.equal(website?.attributes.public, true);
+  });
+
+  it('is served by the demo\'s fake AWS endpoint, next to IAM', async () => {
+    const demo = await startDemoAws();
+    const restore = withEnv(demo.env);
+    try {
+      const facts = await collectS3();
+      assert.equal(facts.sources[0]?.status, 'complete');
+      assert.equal(facts.resources.length, Object.keys(EXPECTED).length);
+      assert.ok(facts.resources.every((r) => r.scope?.account === '123456789012'));
+    } finally {
+      restore();
+      await demo.close();
+    }
   });
 });
