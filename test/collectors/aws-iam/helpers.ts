@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FactsDocument, Resource, ResourceKind } from '../../../src/facts/types.js';
 import { createSchemaSet } from '../../../src/facts/documents.js';
 import { loadCsfCatalogue } from '../../../src/engine/csf.js';
@@ -8,13 +9,15 @@ import { createCallRecorder, type CollectContext } from '../../../src/collectors
 import { createLogger } from '../../../src/util/logger.js';
 import { createAwsIamCollector } from '../../../src/collectors/aws-iam/index.js';
 import { awsEnvFor, startFixtureAws, withEnv, FIXTURES_AWS_IAM, type FixtureFake, type FixtureFakeOptions } from '../../support/fake-aws/index.js';
-import path from 'node:path';
 
 /** Delays short enough for a fast suite, long enough to exercise the SDK's retry strategy. */
 export const FAST = { retryBaseDelayMs: 5, maxRetryDelayMs: 20, reportPollIntervalMs: 5, reportMaxWaitMs: 500 };
 
 export const SEEDED = path.join(FIXTURES_AWS_IAM, 'seeded');
 export const DOCUMENTED = path.join(FIXTURES_AWS_IAM, 'documented');
+
+/** Every operation the fakes answered in this process, for the least-privilege check. */
+export const calledOperations = new Set<string>();
 
 export type TestContextOptions = {
   options?: Record<string, unknown>;
@@ -94,6 +97,3 @@ export const evaluateAws = (resources: Resource[], scanTime = new Date('2026-01-
 /** The status of each (rule, resource name) pair, for compact assertions. */
 export const statuses = (result: ResultDocument, ruleId: string): Record<string, string> =>
   Object.fromEntries(result.findings.filter((f) => f.ruleId === ruleId).map((f) => [f.resource.name, f.status]));
-
-/** Every operation the fakes answered in this process, for the least-privilege check. */
-export const calledOperations = new Set<string>();
