@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
 import { createAwsSession, type AwsSession, type AwsTuning, type Outcome } from '../../aws/session.js';
 import { awsSettings } from '../../aws/settings.js';
-import { unknown, type CoverageGap, type Resource, type Unknown } from '../../facts/types.js';
+import { isUnknown, unknown, type CoverageGap, type Resource, type Unknown } from '../../facts/types.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
 import { ACCOUNT_BLOCK, ALWAYS_PROVIDED, GET_BUCKET_LOCATION_ACTION, LIST_BUCKETS_ACTION, planCalls, type BucketApi, type BucketOperation } from './apis.js';
 import { blockFrom, bucketAttributes, type Answer, type BucketAnswers } from './attributes.js';
@@ -235,7 +235,7 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
           name: bucket.name,
           source: 'aws-s3',
           scope: { ...(accountId ? { account: accountId } : {}), region },
-          ...(tags && typeof tags === 'object' && !('$unknown' in tags) ? { tags: tags as Record<string, string> } : {}),
+          ...(tags && typeof tags === 'object' && !isUnknown(tags) ? { tags: tags as Record<string, string> } : {}),
           attributes,
         };
       }),
@@ -250,9 +250,11 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
       ? `per bucket: ${needed.join(', ') || 'no bucket API'}${plan.accountBlock ? '; account: S3 Control GetPublicAccessBlock' : ''} (what the enabled rules need; ${ALWAYS_PROVIDED.join(' and ')} always)`
       : 'no enabled rule reads S3 bucket attributes: buckets listed only',
   );
+  // A bucket that is gone leaves no gap: there is nothing left to see.
+  const goneArns = new Set([...vanished].map((name) => `:s3:::${name}`));
   return {
     resources: resources.filter((r): r is Resource => r !== undefined).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-    gaps,
+    gaps: gaps.filter((gap) => ![...goneArns].some((suffix) => gap.resource.endsWith(suffix))),
     notes,
     endpoint,
     ...(callerArn ? { identity: callerArn } : {}),
