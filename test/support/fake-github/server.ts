@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { components } from '@octokit/openapi-types';
 import type { FakeGithubFixtures, FakeOrganization, FakeRepository } from './fixtures.js';
-import { executeGraphql, type GraphqlBudget } from './graphql.js';
+import { executeGraphql, githubSchema, type GraphqlBudget } from './graphql.js';
 import { effectiveBranchRules } from './rulesets.js';
 import { CHECKS_ROUTES, handleChecksRoute } from './checks.js';
 
@@ -188,6 +188,8 @@ const verifyJwt = (jwt: string, publicKeyPem: string): { iss?: unknown } | undef
  * is logged with its route template so tests can count calls per route.
  */
 export const startFakeGithub = async (fixtures: FakeGithubFixtures, options: FakeGithubOptions = {}): Promise<FakeGithub> => {
+  // Build GitHub's schema now, not inside the first GraphQL request and its client's timeout.
+  githubSchema();
   const log: FakeGithubLogEntry[] = [];
   const faults = options.faults ?? [];
   const resetAt = () => Math.floor(Date.now() / 1000) + (options.resetInSeconds ?? 3600);
