@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { loadCsfCatalogue } from '../engine/csf.js';
 import { createSchemaSet } from '../facts/documents.js';
 import { createLogger, type LogLevel } from '../util/logger.js';
+import { createRedactor, type Redactor } from '../util/redact.js';
 import { toolInfo } from '../util/package-root.js';
 import { PostureError, describeError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -15,11 +16,14 @@ export const main = async (argv: string[], env: NodeJS.ProcessEnv = process.env,
   const levelIndex = argv.indexOf('--log-level');
   const requested = levelIndex >= 0 ? argv[levelIndex + 1] : undefined;
   const level: LogLevel = LEVELS.includes(requested as LogLevel) ? (requested as LogLevel) : 'info';
-  const redact = (text: string): string => text;
+  // The logger reads the runtime's redactor at each line: collection replaces it with one that
+  // knows the secrets it found.
+  const holder: { redactor: Redactor } = { redactor: createRedactor({ env }) };
+  const redact = (text: string): string => holder.redactor.redact(text);
   const logger = createLogger({ level, redact });
   let code: number = EXIT.ok;
   try {
-    const rt: Runtime = { schemas: createSchemaSet(), csf: loadCsfCatalogue(), logger, cwd, env, tool: toolInfo(), redact };
+    const rt: Runtime = Object.assign(holder, { schemas: createSchemaSet(), csf: loadCsfCatalogue(), logger, cwd, env, tool: toolInfo(), redact });
     const program = buildProgram(rt, (exit) => {
       code = exit;
     });

@@ -14,6 +14,7 @@ import type { CollectorId, FactsDocument, ResourceKind } from '../facts/types.js
 import { reporterRegistry, type OutputFormat } from '../reporters/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/logger.js';
+import { createRedactor, loadFingerprintKey, type Redactor } from '../util/redact.js';
 import { DEFAULT_EXCLUDES, treeIdOf } from '../util/tree.js';
 import { PostureError } from './errors.js';
 
@@ -25,7 +26,12 @@ export type Runtime = {
   cwd: string;
   env: NodeJS.ProcessEnv;
   tool: { name: string; version: string };
-  /** Replaces any detected secret in a string; applied to every output. */
+  /**
+   * The scan's one redactor, used by the logger and every output. It starts with posture's own
+   * tokens and is replaced, keyed for the scanned tree, when collection starts.
+   */
+  redactor: Redactor;
+  /** Redacts with whichever redactor is current. */
   redact: (text: string) => string;
 };
 
@@ -111,6 +117,9 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
   const needs = neededAttributes(input.ruleSet.rules);
   const limits = input.loaded.config.limits ?? {};
   const excludes = input.exclude?.length ? input.exclude : (input.loaded.config.paths?.exclude ?? DEFAULT_EXCLUDES);
+  const fingerprintKey = loadFingerprintKey({ env: rt.env, root });
+  if (fingerprintKey.warning) rt.logger.warn(fingerprintKey.warning);
+  rt.redactor = createRedactor({ env: rt.env, key: fingerprintKey.key });
   const controller = new AbortController();
   const facts = await runCollectors({
     collectors,
@@ -130,6 +139,7 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
         concurrency: (service, fallback) => limits.concurrency?.[service] ?? fallback,
         maxFileBytes: limits.maxFileBytes ?? 2 * 1024 * 1024,
       },
+      redactor: rt.redactor,
     },
     tool: rt.tool,
     targets: { path: input.target, treeId: treeIdOf(root) },
@@ -173,13 +183,19 @@ export const evaluateStage = (rt: Runtime, input: EvaluateInput): ResultDocument
  */
 export const writeReports = (rt: Runtime, outDir: string, result: ResultDocument, formats: OutputFormat[], facts?: FactsDocument): string[] => {
   const reporters = reporterRegistry().filter((r) => formats.includes(r.format) || r.format === 'json');
+  // Redact the document before rendering (so escaping cannot hide a secret from the redactor) and
+  // every rendered output after it.
+  const redacted = rt.redactor.redactDeep(result);
   const outputs: { file: string; content: string }[] = reporters.map((reporter) => ({
     file: path.join(outDir, reporter.file),
-    content: rt.redact(reporter.render(result, {})),
+    content: rt.redactor.redact(reporter.render(redacted, {})),
   }));
-  if (facts) outputs.unshift({ file: path.join(outDir, 'facts.json'), content: rt.redact(`${JSON.stringify(facts, null, 2)}\n`) });
+  if (facts) outputs.unshift({ file: path.join(outDir, 'facts.json'), content: serialise(rt, facts) });
   for (const output of outputs) writeFileAtomic(output.file, output.content);
   return outputs.map((o) => o.file);
 };
+
+/** A document as JSON with every string redacted. */
+export const serialise = (rt: Runtime, document: unknown): string => rt.redactor.redact(`${JSON.stringify(rt.redactor.redactDeep(document), null, 2)}\n`);
 
 export const failOnOf = (flag: string | undefined, config: LoadedConfig['config']): FailOn => (flag as FailOn | undefined) ?? config.failOn ?? 'high';

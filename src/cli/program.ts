@@ -20,6 +20,7 @@ import {
   loadRuleSet,
   parseFormats,
   parseScanTime,
+  serialise,
   validateFacts,
   writeReports,
   type Runtime,
@@ -170,7 +171,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       collectorOptions: collectorOptionsOf(options),
       demo: options.demo,
     });
-    writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), rt.redact(`${JSON.stringify(facts, null, 2)}\n`));
+    writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), serialise(rt, facts));
     setExit(EXIT.ok);
   });
 
@@ -190,7 +191,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     const ci = prepareCi(rt, options);
     const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
     const { result } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, scanTime: parseScanTime(options.scanTime), root: options.root ? path.resolve(rt.cwd, options.root) : undefined }));
-    writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), rt.redact(`${JSON.stringify(result, null, 2)}\n`));
+    writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), serialise(rt, result));
     const decision = gate(result, { failOn: failOnOf(options.failOn, loaded.config), failOnGaps: Boolean(options.failOnGaps), require: splitList(options.require), ...ci.gateOptions });
     rt.logger.info(`posture: ${summaryLine(result)}`);
     setExit(decision.code);

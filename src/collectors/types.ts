@@ -1,6 +1,7 @@
 import type { PostureConfig } from '../config/types.js';
 import type { ApiStats, CollectorId, CoverageGap, Resource, ResourceKind, SourceStatus } from '../facts/types.js';
 import type { Logger } from '../util/logger.js';
+import type { Redactor } from '../util/redact.js';
 
 /** Counts API calls per operation, for coverage and budgets. One recorder per source. */
 export type CallRecorder = {
@@ -53,6 +54,8 @@ export type CollectContext = {
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
   limits: { timeoutMs: number; concurrency: (service: string, fallback: number) => number; maxFileBytes: number };
+  /** The scan's one redactor: collectors register detected secrets and redact what they log. */
+  redactor?: Redactor;
 };
 
 export type CollectorOutput = {
