@@ -4,7 +4,7 @@ import type { ResultDocument } from '../engine/types.js';
 import { renderDiffMarkdown, type ResultDiff } from '../diff/index.js';
 import { createOctokit, type CreateOctokitOptions, type GithubClient } from '../github/client.js';
 import { checkAnnotations, checkConclusion, checkOutput } from '../reporters/github-annotations.js';
-import { buildSarif } from '../reporters/sarif.js';
+import { buildSarif, SARIF_LIMITS, scopeOf, type SarifOptions } from '../reporters/sarif.js';
 import { renderWorkflowCommands } from '../reporters/workflow-commands.js';
 import type { Logger } from '../util/logger.js';
 import { CheckRunForbidden, publishCheckRun, type CheckRunReport } from './check-run.js';
@@ -36,6 +36,8 @@ export type PublishDeps = {
   tool: { name: string; version: string };
   /** Client settings for tests (shorter back-off). */
   octokit?: Partial<CreateOctokitOptions>;
+  /** SARIF limits for tests. */
+  sarif?: SarifOptions;
 };
 
 /** The name of posture's check run. */
@@ -51,7 +53,10 @@ const redactDeep = <T>(value: T, redact: (text: string) => string): T => {
 /** A session of publishing for one command: one context, at most one API client. */
 export type Publisher = {
   context: GithubContext;
-  /** Refuses (exit 2) SARIF with cloud findings for a public or possibly public repository. */
+  /**
+   * Before report.sarif is written: warns when GitHub's limits will leave results out, and refuses
+   * (exit 2) SARIF with cloud findings for a public or possibly public repository.
+   */
   guardSarif: (result: ResultDocument, formats: string[]) => Promise<void>;
   /** Step summary, check run (or workflow commands), pull-request comment. */
   publish: (input: { result: ResultDocument; decision: { code: number; reasons: string[] }; markdown: string; diff?: ResultDiff }) => Promise<PublishOutcome>;
@@ -90,8 +95,16 @@ export const createPublisher = (flags: PublishFlags, deps: PublishDeps): Publish
   };
 
   const guardSarif: Publisher['guardSarif'] = async (result, formats) => {
-    if (!formats.includes('sarif') || flags.allowPublicUpload || !context.repository) return;
-    const { cloudScopes } = buildSarif(result);
+    if (!formats.includes('sarif')) return;
+    const reported = result.findings.filter((f) => f.status === 'fail' || f.status === 'suppressed').length;
+    // Building the log to measure it only pays when it could come near the limits.
+    if (reported > (deps.sarif?.maxResultsPerRun ?? SARIF_LIMITS.resultsPerRun) / 5) {
+      for (const { scope, count } of buildSarif(result, deps.sarif).omitted) {
+        deps.logger.warn(`posture: report.sarif leaves out ${count} result(s) of ${scope} to stay within GitHub's limits (25,000 results per run, 10 MB gzipped); the most severe are kept and result.json has all`);
+      }
+    }
+    if (flags.allowPublicUpload || !context.repository) return;
+    const cloudScopes = [...new Set(result.findings.map(scopeOf))].filter((scope) => scope !== 'source').sort();
     if (cloudScopes.length === 0) return;
     const { owner, repo } = context.repository;
     const visibility = await repositoryVisibility({ owner, repo, ...(context.event ? { event: context.event } : {}), ...(octokit() ? { octokit: octokit()! } : {}) });

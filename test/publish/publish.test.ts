@@ -207,6 +207,18 @@ describe('the GitHub Actions context', () => {
   });
 });
 
+describe('SARIF limits', () => {
+  it('warns before writing report.sarif when GitHub\'s limits leave results out', async () => {
+    const log = memoryLogger();
+    const publisher = createPublisher({}, { ...deps({}, log, []), sarif: { maxResultsPerRun: 20 } });
+    await publisher.guardSarif(ciResult({ resources: unpinnedWorkflows(30) }), ['sarif']);
+    assert.ok(log.lines.some((l) => /report\.sarif leaves out 10 result\(s\) of source to stay within GitHub's limits/.test(l)), log.lines.join('\n'));
+    const quiet = memoryLogger();
+    await createPublisher({}, { ...deps({}, quiet, []), sarif: { maxResultsPerRun: 20 } }).guardSarif(ciResult({ resources: unpinnedWorkflows(30) }), ['json']);
+    assert.deepEqual(quiet.lines, [], 'nothing to say without sarif');
+  });
+});
+
 describe('SARIF upload guard for public repositories', function () {
   this.timeout(20_000);
   const guard = async (visibility: 'public' | 'private', options: { event?: Record<string, unknown>; allow?: boolean; sourceOnly?: boolean; faults?: boolean } = {}) => {
