@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
+import { execa } from 'execa';
 import { parse } from 'yaml';
 import type { ResultDocument } from '../../src/engine/types.js';
 import { runCompositeAction, type ActionFile, type UsesHandler } from '../support/action-runner.js';
@@ -184,6 +185,51 @@ describe("the action's steps, run locally against the fake GitHub API", function
     assert.equal(check.annotations.length, 2);
     const comment = checksStateOf(fake.fixtures).comments.get('acme/rockets#7')?.[0];
     assert.match(comment?.body ?? '', /\*\*1 new\*\* failing finding/);
+  });
+
+  it("the pull-request workflow scans with the base branch's suppressions and reports the pull request's change to them", async () => {
+    type Workflow = { jobs: Record<string, { steps: { id?: string; run?: string; with?: Record<string, string> }[] }> };
+    const workflow = parse(readFileSync(path.join(EXAMPLES, 'posture-pull-request.yml'), 'utf8')) as Workflow;
+    const baseStep = workflow.jobs.posture!.steps.find((s) => s.id === 'base')!;
+    const postureStep = workflow.jobs.posture!.steps.find((s) => s.with?.sources)!;
+    const ws = path.join(tree.dir, 'ws');
+    // The pull request adds a suppression for its own finding; the base branch has none.
+    rmSync(path.join(ws, '.github/workflows/release.yml'), { force: true });
+    writeFileSync(path.join(ws, 'evil.yml'), WORKFLOW);
+    mkdirSync(path.join(ws, '.github/workflows'), { recursive: true });
+    writeFileSync(path.join(ws, '.github/workflows/evil.yml'), WORKFLOW);
+    writeFileSync(path.join(ws, '.posture-ignore.yaml'), 'suppressions:\n  - rule: workflow-actions-pinned\n    resource: "*"\n    reason: trust me\n    owner: someone\n    expires: "2099-01-01"\n');
+    mkdirSync(path.join(ws, '.posture-base'), { recursive: true });
+    writeFileSync(path.join(ws, '.posture-base/posture.yaml'), 'failOn: medium\n');
+    writeFileSync(path.join(ws, '.posture-base/.posture-ignore.yaml'), 'suppressions: []\n');
+    const script = path.join(tree.dir, '_temp/base-step.sh');
+    writeFileSync(script, baseStep.run!);
+    const outputFile = path.join(tree.dir, '_temp/base-output');
+    const summaryFile = path.join(tree.dir, '_temp/base-summary');
+    writeFileSync(outputFile, '');
+    writeFileSync(summaryFile, '');
+    const base = await execa('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+      cwd: ws,
+      env: { PATH: process.env.PATH ?? '', GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, RUNNER_TEMP: path.join(tree.dir, '_temp') },
+      extendEnv: false,
+      reject: false,
+    });
+    assert.equal(base.exitCode, 0, base.stderr);
+    assert.match(base.stdout, /^::warning file=\.posture-ignore\.yaml,title=posture configuration changed::This pull request changes \.posture-ignore\.yaml/m);
+    assert.match(base.stdout, /^::warning file=posture\.yaml,/m, 'the pull request has no posture.yaml where the base has one');
+    assert.match(readFileSync(summaryFile, 'utf8'), /```diff[\s\S]*\+ {4}reason: trust me/);
+    assert.equal(readFileSync(path.join(ws, '.posture-ignore.yaml'), 'utf8'), 'suppressions: []\n', "the base branch's suppressions are in place");
+    assert.equal(readFileSync(outputFile, 'utf8'), 'config=.posture-base/posture.yaml\n');
+
+    const outcome = await run('pull_request', 105, { config: '.posture-base/posture.yaml', args: `${postureStep.with!.args} --rules workflow-actions-pinned`, 'github-check': 'false', 'upload-sarif': 'false' });
+    const scan = step(outcome, 'Scan');
+    assert.equal(outcome.outputs['exit-code'], '1', scan.stderr);
+    assert.match(scan.stderr, /1 new failing finding\(s\)/, "the pull request's own suppression does not hide its finding");
+    const result = JSON.parse(readFileSync(path.join(ws, 'posture-report/result.json'), 'utf8')) as ResultDocument;
+    assert.ok(!result.findings.some((f) => f.resource.id.includes('.posture-base')), '.posture-base is not scanned');
+    rmSync(path.join(ws, '.posture-base'), { recursive: true });
+    rmSync(path.join(ws, '.github/workflows/evil.yml'));
+    rmSync(path.join(ws, 'evil.yml'));
   });
 
   it('inputs cannot inject shell code, and a usage error fails the gate with exit 2', async () => {
