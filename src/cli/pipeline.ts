@@ -13,6 +13,7 @@ import { assertValid, describeAjvError, type SchemaSet } from '../facts/document
 import type { CollectorId, FactsDocument, ResourceKind } from '../facts/types.js';
 import { reporterRegistry, type OutputFormat } from '../reporters/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { acceptedRiskSuppressions, buildThreatModelSection, resolveThreatModel, type LoadedThreatModel } from '../threat-model/index.js';
 import type { Logger } from '../util/logger.js';
 import { createRedactor, loadFingerprintKey, type Redactor } from '../util/redact.js';
 import { DEFAULT_EXCLUDES, treeIdOf } from '../util/tree.js';
@@ -105,6 +106,8 @@ export type CollectInput = {
   scanTime?: Date;
   ruleSet: RuleSet;
   collectorOptions: Record<string, unknown>;
+  /** Attributes the threat model reads (exposure, tags for selectors), beyond the rules'. */
+  extraNeeds?: Map<ResourceKind, Set<string>>;
   demo?: boolean;
 };
 
@@ -115,6 +118,7 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
   if (!statSync(root).isDirectory()) throw new PostureError('path-missing', 'path to scan is not a directory', { file: input.target });
   const collectors = resolveSources(input.sources, input.loaded.config);
   const needs = neededAttributes(input.ruleSet.rules);
+  for (const [kind, attributes] of input.extraNeeds ?? []) needs.set(kind, new Set([...(needs.get(kind) ?? []), ...attributes]));
   const limits = input.loaded.config.limits ?? {};
   const excludes = input.exclude?.length ? input.exclude : (input.loaded.config.paths?.exclude ?? DEFAULT_EXCLUDES);
   const fingerprintKey = loadFingerprintKey({ env: rt.env, root });
@@ -160,13 +164,13 @@ export const validateFacts = (rt: Runtime, facts: FactsDocument, label: string):
   });
 };
 
-export type EvaluateInput = { facts: FactsDocument; loaded: LoadedConfig; ruleSet: RuleSet; scanTime?: Date; root?: string };
+export type EvaluateInput = { facts: FactsDocument; loaded: LoadedConfig; ruleSet: RuleSet; threatModel: LoadedThreatModel; scanTime?: Date; root?: string };
 
 /** Evaluates the facts with the rule set: a pure step apart from reading the suppression files. */
 export const evaluateStage = (rt: Runtime, input: EvaluateInput): ResultDocument => {
   const scanTime = input.scanTime ?? new Date(input.facts.scan.startedAt);
-  const suppressions = loadSuppressions(rt.schemas, input.loaded, input.root);
-  return evaluate(input.facts, {
+  const suppressions = [...loadSuppressions(rt.schemas, input.loaded, input.root), ...acceptedRiskSuppressions(input.threatModel)];
+  const result = evaluate(input.facts, {
     rules: input.ruleSet.rules,
     params: input.ruleSet.params,
     scanTime,
@@ -175,7 +179,11 @@ export const evaluateStage = (rt: Runtime, input: EvaluateInput): ResultDocument
     rulesHash: input.ruleSet.hash,
     tool: rt.tool,
   });
+  return Object.assign(result, buildThreatModelSection(result, input.facts, input.threatModel, scanTime));
 };
+
+/** `--threat-model FILE`, else ./threat-model.yaml, else the default model. */
+export const threatModelOf = (rt: Runtime, file: string | undefined): LoadedThreatModel => resolveThreatModel(rt.schemas, { cwd: rt.cwd, file });
 
 /**
  * Renders every asked-for format first, then writes each file atomically: a rendering failure
@@ -188,7 +196,7 @@ export const writeReports = (rt: Runtime, outDir: string, result: ResultDocument
   const redacted = rt.redactor.redactDeep(result);
   const outputs: { file: string; content: string }[] = reporters.map((reporter) => ({
     file: path.join(outDir, reporter.file),
-    content: rt.redactor.redact(reporter.render(redacted, {})),
+    content: rt.redactor.redact(reporter.render(redacted)),
   }));
   if (facts) outputs.unshift({ file: path.join(outDir, 'facts.json'), content: serialise(rt, facts) });
   for (const output of outputs) writeFileAtomic(output.file, output.content);

@@ -8,6 +8,7 @@ import { checkRuleTestLayout, runRuleTests } from '../engine/rule-tests.js';
 import { loadJsonDocument } from '../facts/documents.js';
 import type { FactsDocument } from '../facts/types.js';
 import { DEFAULT_FORMATS } from '../reporters/index.js';
+import { runInit, threatModelAttributes } from '../threat-model/index.js';
 import { writeOutput } from '../util/atomic.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { addBaselineOptions, addPublishOptions, finishCi, prepareCi, registerPublishCommand } from './commands/publish.js';
@@ -21,6 +22,7 @@ import {
   parseFormats,
   parseScanTime,
   serialise,
+  threatModelOf,
   validateFacts,
   writeReports,
   type Runtime,
@@ -46,6 +48,7 @@ type CommonOptions = {
   excludeRules?: string;
   failOn?: string;
   failOnGaps?: boolean;
+  threatModel?: string;
   require?: string;
   format?: string;
   out?: string;
@@ -61,6 +64,9 @@ const addRuleOptions = (command: Command): Command =>
     .option('--rules-dir <dir>', 'load your own rules from DIR as well (repeatable)', repeatable)
     .option('--rules <globs>', 'run only the rules whose ids match these comma-separated globs')
     .option('--exclude-rules <globs>', 'skip the rules whose ids match these comma-separated globs');
+
+const addThreatModelOption = (command: Command): Command =>
+  command.option('--threat-model <file>', 'threat model (default: ./threat-model.yaml when present, else every resource an asset of classification internal)');
 
 const addGateOptions = (command: Command): Command =>
   addBaselineOptions(command)
@@ -89,7 +95,7 @@ const addCollectOptions = (command: Command): Command => {
 };
 
 const collectorOptionsOf = (options: CommonOptions): Record<string, unknown> => {
-  const known = new Set(['config', 'sources', 'exclude', 'scanTime', 'rulesDir', 'rules', 'excludeRules', 'failOn', 'failOnGaps', 'require', 'format', 'out', 'demo']);
+  const known = new Set(['config', 'sources', 'exclude', 'scanTime', 'rulesDir', 'rules', 'excludeRules', 'failOn', 'failOnGaps', 'require', 'format', 'out', 'demo', 'threatModel']);
   return Object.fromEntries(Object.entries(options).filter(([key]) => !known.has(key)));
 };
 
@@ -120,6 +126,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     .option('--format <formats>', `comma-separated: json, md, html, sarif as available (default: ${DEFAULT_FORMATS.join(',')})`);
   addCollectOptions(scan);
   addRuleOptions(scan);
+  addThreatModelOption(scan);
   addGateOptions(scan);
   addPublishOptions(scan);
   scan.addHelpText('after', `\nExamples:\n  posture scan\n  posture scan ../service --format json,md --fail-on medium\n  posture scan --sources all --github-org acme --aws-regions eu-west-1\n${EXIT_HELP}`);
@@ -128,6 +135,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     const formats = parseFormats(options.format, loaded.config, DEFAULT_FORMATS);
     const ci = prepareCi(rt, options);
     const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
+    const threatModel = threatModelOf(rt, options.threatModel);
     const scanTime = parseScanTime(options.scanTime) ?? new Date();
     const facts = await collectStage(rt, {
       target,
@@ -137,9 +145,10 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       scanTime,
       ruleSet,
       collectorOptions: collectorOptionsOf(options),
+      extraNeeds: threatModelAttributes(rt.schemas, threatModel),
       demo: options.demo,
     });
-    const { result, diff } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, scanTime, root: path.resolve(rt.cwd, target) }));
+    const { result, diff } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, threatModel, scanTime, root: path.resolve(rt.cwd, target) }));
     await ci.publisher.guardSarif(result, formats);
     const outDir = path.resolve(rt.cwd, options.out ?? 'posture-report');
     writeReports(rt, outDir, result, formats, facts);
@@ -158,6 +167,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     .option('--out <file>', 'facts document to write ("-" for stdout)', '-');
   addCollectOptions(collect);
   addRuleOptions(collect);
+  addThreatModelOption(collect);
   collect.action(async (target: string, options: CommonOptions) => {
     const loaded = configOf(options);
     const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
@@ -169,6 +179,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       scanTime: parseScanTime(options.scanTime),
       ruleSet,
       collectorOptions: collectorOptionsOf(options),
+      extraNeeds: threatModelAttributes(rt.schemas, threatModelOf(rt, options.threatModel)),
       demo: options.demo,
     });
     writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), serialise(rt, facts));
@@ -183,6 +194,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     .option('--scan-time <iso>', 'the clock that ages are computed against (default: when collection started)')
     .option('--root <dir>', 'scanned tree, for its .posture-ignore.yaml');
   addRuleOptions(evaluateCommand);
+  addThreatModelOption(evaluateCommand);
   addGateOptions(evaluateCommand);
   evaluateCommand.action((file: string, options: CommonOptions & { root?: string }) => {
     const loaded = configOf(options);
@@ -190,7 +202,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     validateFacts(rt, facts, file);
     const ci = prepareCi(rt, options);
     const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
-    const { result } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, scanTime: parseScanTime(options.scanTime), root: options.root ? path.resolve(rt.cwd, options.root) : undefined }));
+    const { result } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, threatModel: threatModelOf(rt, options.threatModel), scanTime: parseScanTime(options.scanTime), root: options.root ? path.resolve(rt.cwd, options.root) : undefined }));
     writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), serialise(rt, result));
     const decision = gate(result, { failOn: failOnOf(options.failOn, loaded.config), failOnGaps: Boolean(options.failOnGaps), require: splitList(options.require), ...ci.gateOptions });
     rt.logger.info(`posture: ${summaryLine(result)}`);
@@ -211,6 +223,17 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       await prepareCi(rt, options).publisher.guardSarif(result, formats);
       const written = writeReports(rt, path.resolve(rt.cwd, options.out ?? 'posture-report'), result, formats);
       rt.logger.info(`posture: wrote ${written.map((f) => path.relative(rt.cwd, f)).join(', ')}`);
+      setExit(EXIT.ok);
+    });
+
+  program
+    .command('init')
+    .description('write a starter threat-model.yaml from the last scan\'s inventory, for a person to edit')
+    .option('--from <result>', 'result document to take the inventory from', path.join('posture-report', 'result.json'))
+    .option('--out <file>', 'threat model to write', 'threat-model.yaml')
+    .option('--force', 'overwrite an existing file')
+    .action(async (options: { from: string; out: string; force?: boolean }) => {
+      rt.logger.info(await runInit({ from: options.from, out: options.out, force: Boolean(options.force), cwd: rt.cwd, schemas: rt.schemas }));
       setExit(EXIT.ok);
     });
 

@@ -1,14 +1,12 @@
 import type { ResultDocument } from '../engine/types.js';
+import { renderThreatSummaryMarkdown } from '../threat-model/markdown.js';
+import { escapeMarkdown } from './escape.js';
+import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { renderSarif } from './sarif.js';
 
 export type OutputFormat = 'json' | 'md' | 'html' | 'sarif';
-
-export type ReportContext = {
-  /** Extra Markdown sections, such as the threat-register summary. */
-  markdownSections?: string[];
-};
 
 /** A pure renderer of the result document into one output file. */
 export type Reporter = {
@@ -16,7 +14,7 @@ export type Reporter = {
   /** The file name inside the output directory. */
   file: string;
   description: string;
-  render: (result: ResultDocument, context: ReportContext) => string;
+  render: (result: ResultDocument) => string;
 };
 
 /** The explicit registry of output formats. */
@@ -26,8 +24,9 @@ export const reporterRegistry = (): Reporter[] => [
     format: 'md',
     file: 'report.md',
     description: 'Markdown report sized for a GitHub step summary or PR comment',
-    render: (result, context) => renderMarkdown(result, { extraSections: context.markdownSections }),
+    render: (result) => renderMarkdown(result, { extraSections: [renderThreatSummaryMarkdown(result, escapeMarkdown)].filter(Boolean) }),
   },
+  { format: 'html', file: 'report.html', description: 'self-contained HTML threat-model report for reviewers', render: (result) => renderHtml(result) },
   { format: 'sarif', file: 'report.sarif', description: 'SARIF 2.1.0 for GitHub code scanning, one run per scope', render: (result) => renderSarif(result) },
 ];
 

@@ -104,17 +104,21 @@ const blind = (result: ResultDocument): string[] => {
     out.push(`- ${source}: ${codeSpan(gap.resource)} ${md(gap.attributes.join(', '))}: ${md(gap.reason)}${gap.permission ? ` (needs ${codeSpan(gap.permission)})` : ''}`);
   }
   if (gaps.length > 50) out.push(`- and ${gaps.length - 50} more gaps (see result.json)`);
-  const unknowns = new Map<string, { count: number; reason: string; permission?: string }>();
+  const unknowns = new Map<string, { ruleId: string; count: number; reason: string; permissions: Set<string> }>();
   for (const finding of result.findings.filter((f) => f.status === 'unknown')) {
-    const key = `${finding.ruleId}\u0000${finding.unknown?.reason ?? ''}`;
-    const entry = unknowns.get(key) ?? { count: 0, reason: finding.unknown?.reason ?? 'unknown', ...(finding.unknown?.permission ? { permission: finding.unknown.permission } : {}) };
+    const reason = finding.unknown?.reason ?? 'unknown';
+    const key = `${finding.ruleId}\u0000${reason}`;
+    const entry = unknowns.get(key) ?? { ruleId: finding.ruleId, count: 0, reason, permissions: new Set<string>() };
     entry.count++;
+    if (finding.unknown?.permission) entry.permissions.add(finding.unknown.permission);
     unknowns.set(key, entry);
   }
   if (unknowns.size > 0) {
     out.push('', 'Rules that could not be checked (neither pass nor fail):', '');
-    for (const [key, entry] of unknowns) {
-      out.push(`- ${codeSpan(key.split('\u0000')[0] as string)} on ${entry.count} resource(s): ${md(entry.reason)}${entry.permission ? ` (needs ${codeSpan(entry.permission)})` : ''}`);
+    for (const entry of unknowns.values()) {
+      const permissions = [...entry.permissions];
+      const needs = permissions.length === 1 ? ` (needs ${codeSpan(permissions[0] as string)})` : permissions.length > 1 ? ` (needs ${permissions.length} permissions, listed above)` : '';
+      out.push(`- ${codeSpan(entry.ruleId)} on ${entry.count} resource(s): ${md(entry.reason)}${needs}`);
     }
   }
   if (result.coverage.excluded.length > 0) {
