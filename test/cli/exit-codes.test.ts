@@ -6,7 +6,8 @@ import type { ResultDocument } from '../../src/engine/types.js';
 import { runCli } from '../support/cli.js';
 import { tempTree } from '../support/temp.js';
 
-const POLICY_RULE = ['--rules', 'source-security-policy-present'];
+// The source-tree collector alone, so that these tests do not depend on osv-scanner being installed.
+const POLICY_RULE = ['--sources', 'local-repo', '--rules', 'source-security-policy-present'];
 
 const customRule = `id: team-codeowners-in-github-folder
 title: CODEOWNERS lives in .github/
@@ -87,14 +88,14 @@ describe('CLI: exit codes, end to end', () => {
   });
 
   it('exits 3 with --fail-on-gaps when a source is partial, and not without it', async () => {
-    const gaps = await scan(['broken', '--rules', 'source-lockfile-committed', '--fail-on-gaps']);
+    const gaps = await scan(['broken', '--sources', 'local-repo', '--rules', 'source-lockfile-committed', '--fail-on-gaps']);
     assert.equal(gaps.code, 3, gaps.stderr);
     assert.match(gaps.stderr, /source local-repo is partial/);
-    assert.equal((await scan(['broken', '--rules', 'source-lockfile-committed'])).code, 0);
+    assert.equal((await scan(['broken', '--sources', 'local-repo', '--rules', 'source-lockfile-committed'])).code, 0);
   });
 
   it('never exits 1 for unknown findings', async () => {
-    const result = await scan(['badflow', '--rules', 'workflow-*', '--fail-on', 'info']);
+    const result = await scan(['badflow', '--sources', 'local-repo', '--rules', 'workflow-*', '--fail-on', 'info']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /0 failing, 3 unknown/);
   });
@@ -104,17 +105,17 @@ describe('CLI: exit codes, end to end', () => {
   });
 
   it('reads failOn and sources from posture.yaml, and the command line beats it', async () => {
-    const fromConfig = await scan(['../nopolicy', ...POLICY_RULE], path.join(tree.dir, 'configured'));
+    const fromConfig = await scan(['../nopolicy', '--rules', 'source-security-policy-present'], path.join(tree.dir, 'configured'));
     assert.equal(fromConfig.code, 1, fromConfig.stderr);
-    const overridden = await scan(['../nopolicy', ...POLICY_RULE, '--fail-on', 'high'], path.join(tree.dir, 'configured'));
+    const overridden = await scan(['../nopolicy', '--rules', 'source-security-policy-present', '--fail-on', 'high'], path.join(tree.dir, 'configured'));
     assert.equal(overridden.code, 0, overridden.stderr);
   });
 
   it('runs collect, evaluate and report as separate stages with the same findings as scan', async () => {
     const facts = path.join(tree.dir, 'staged-facts.json');
     const result = path.join(tree.dir, 'staged-result.json');
-    assert.equal((await runCli(['collect', 'nopolicy', '--out', facts, '--scan-time', '2026-03-01T00:00:00Z'], { cwd: tree.dir })).code, 0);
-    const evaluated = await runCli(['evaluate', facts, '--out', result, ...POLICY_RULE, '--fail-on', 'low'], { cwd: tree.dir });
+    assert.equal((await runCli(['collect', 'nopolicy', '--sources', 'local-repo', '--out', facts, '--scan-time', '2026-03-01T00:00:00Z'], { cwd: tree.dir })).code, 0);
+    const evaluated = await runCli(['evaluate', facts, '--out', result, '--rules', 'source-security-policy-present', '--fail-on', 'low'], { cwd: tree.dir });
     assert.equal(evaluated.code, 1, evaluated.stderr);
     const report = await runCli(['report', result, '--out', path.join(tree.dir, 'staged'), '--format', 'md'], { cwd: tree.dir });
     assert.equal(report.code, 0, report.stderr);
@@ -127,7 +128,7 @@ describe('CLI: exit codes, end to end', () => {
   });
 
   it('loads custom rules with --rules-dir, runs their tests, and refuses a rule without tests', async () => {
-    const custom = await scan(['nopolicy', '--rules-dir', 'policy', '--rules', 'team-*', '--fail-on', 'critical']);
+    const custom = await scan(['nopolicy', '--sources', 'local-repo', '--rules-dir', 'policy', '--rules', 'team-*', '--fail-on', 'critical']);
     assert.equal(custom.code, 1, custom.stderr);
     const result = JSON.parse(readFileSync(path.join(tree.dir, 'out', 'result.json'), 'utf8')) as ResultDocument;
     assert.equal(result.findings[0]?.message, 'nopolicy keeps CODEOWNERS at CODEOWNERS');
