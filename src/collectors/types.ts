@@ -70,6 +70,9 @@ export type CollectorOutput = {
   excluded?: string[];
 };
 
+/** A collector's description, kept apart from its code so that listing collectors loads no SDK. */
+export type CollectorMeta = Omit<Collector, 'collect'>;
+
 /** The contract of a collector; each lives in src/collectors/<id>/index.ts. */
 export type Collector = {
   id: CollectorId;

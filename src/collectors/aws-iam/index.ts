@@ -2,9 +2,10 @@ import { IAMClient, type GroupDetail, type RoleDetail, type Tag, type UserDetail
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
 import { configuredRegion, createAwsSession, type AwsTuning } from '../../aws/session.js';
-import { AWS_CLI_OPTIONS, awsSettings, type AwsSettings } from '../../aws/settings.js';
+import { awsSettings, type AwsSettings } from '../../aws/settings.js';
 import { unknown, type CoverageGap, type Resource, type ResourceKind, type Unknown } from '../../facts/types.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
+import { awsIamMeta } from './meta.js';
 import { readAccountSummary, readPasswordPolicy } from './account.js';
 import { adminOf, fetchAuthorizationDetails, policyResolver, roleTrust, rolePolicies, userPolicies, type AuthorizationDetails } from './authorization.js';
 import { accessKeysOf, activeCredentialsOf, fetchCredentialReport, reportBoolean, type CredentialReport, type ReportRow } from './credential-report.js';
@@ -18,7 +19,7 @@ export type AwsIamTuning = AwsTuning & {
   reportMaxWaitMs?: number;
 };
 
-const KINDS: ResourceKind[] = ['aws.account', 'aws.iam.user', 'aws.iam.role', 'aws.region'];
+const KINDS: ResourceKind[] = awsIamMeta.kinds;
 const REPORT_USER_ATTRIBUTES = ['createdAt', 'passwordEnabled', 'passwordLastUsed', 'passwordLastChanged', 'mfaActive', 'accessKeys', 'activeAccessKeyCount', 'activeCredentials'];
 const AUTH_USER_ATTRIBUTES = ['adminAccess', 'adminVia', 'groups', 'attachedPolicies', 'inlinePolicies', 'permissionsBoundary'];
 const FALLBACK_REGION = 'us-east-1';
@@ -275,11 +276,7 @@ const collectAwsIam = async (ctx: CollectContext, tuning: AwsIamTuning): Promise
 
 /** Builds the collector; tests pass shorter delays, the registry uses the defaults. */
 export const createAwsIamCollector = (tuning: AwsIamTuning = {}): Collector => ({
-  id: 'aws-iam',
-  description: 'AWS account: IAM users and their credentials, the root user, the password policy, administrators, role trust, CloudTrail and GuardDuty',
-  needsCredentials: true,
-  kinds: KINDS,
-  cliOptions: AWS_CLI_OPTIONS,
+  ...awsIamMeta,
   collect: (ctx) => collectAwsIam(ctx, tuning),
 });
 

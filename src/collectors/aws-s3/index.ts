@@ -7,6 +7,7 @@ import { createAwsSession, type AwsSession, type AwsTuning, type Outcome } from 
 import { awsSettings } from '../../aws/settings.js';
 import { isUnknown, unknown, type CoverageGap, type Resource, type Unknown } from '../../facts/types.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
+import { awsS3Meta } from './meta.js';
 import { ACCOUNT_BLOCK, ALWAYS_PROVIDED, GET_BUCKET_LOCATION_ACTION, LIST_BUCKETS_ACTION, planCalls, type BucketApi, type BucketOperation } from './apis.js';
 import { blockFrom, bucketAttributes, type Answer, type BucketAnswers } from './attributes.js';
 import { s3ClientClass, s3ControlClientClass } from './clients.js';
@@ -55,11 +56,7 @@ const errorGap = (resource: string, attributes: string[], failure: AwsFailure, a
  * calls the enabled rules need, each (bucket, API) once, against a client for the bucket's region.
  */
 export const createAwsS3Collector = (options: AwsS3Options = {}): Collector => ({
-  id: 'aws-s3',
-  description: 'S3 buckets: encryption at rest, public exposure, TLS-only policies, versioning, replication, Object Lock, access logging, lifecycle',
-  needsCredentials: true,
-  kinds: ['aws.s3.bucket'],
-  // The AWS options (--aws-profile, --aws-regions, --aws-role-arn, --aws-external-id) are declared by aws-iam.
+  ...awsS3Meta,
   collect: async (ctx) => {
     const settings = awsSettings(ctx);
     const chosen = Array.isArray(settings.regions) ? settings.regions : undefined;

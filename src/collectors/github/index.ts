@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { unknown, type Resource } from '../../facts/types.js';
 import { createOctokit, webOriginOf, type CreateOctokitOptions } from '../../github/client.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
+import { githubMeta } from './meta.js';
 import { scanOrganization } from './organization.js';
 import { scanRepositories, targetFrom, type RepositoryTarget } from './repositories.js';
 import { createBudget, createCaller, createGapBook, hasNextPage } from './session.js';
@@ -167,17 +168,7 @@ const collectGithub = async (ctx: CollectContext, options: GithubCollectorOption
  * protection from classic rules and rulesets), within GitHub's rate limits.
  */
 export const createGithubCollector = (options: GithubCollectorOptions = {}): Collector => ({
-  id: 'github',
-  description: 'GitHub organisations and repositories: two-factor and base permission, code security features, deploy keys, outside admins, workflow token, branch protection and rulesets',
-  needsCredentials: true,
-  kinds: ['github.organization', 'github.repository'],
-  cliOptions: [
-    { flags: '--github-org <org>', description: 'a GitHub organisation to scan (repeatable)', repeatable: true },
-    { flags: '--github-repo <owner/name>', description: 'a GitHub repository to scan (repeatable)', repeatable: true },
-    { flags: '--github-api-url <url>', description: 'the GitHub API root: https://HOST/api/v3 for GitHub Enterprise Server (default https://api.github.com)' },
-    { flags: '--github-token-file <path>', description: 'read the GitHub token from this file (default: POSTURE_GITHUB_TOKEN, then GITHUB_TOKEN)' },
-    { flags: '--github-include-archived', description: 'also scan the archived repositories of the organisations' },
-  ],
+  ...githubMeta,
   collect: (ctx) => collectGithub(ctx, options),
 });
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Resource } from '../../facts/types.js';
 import { listTree } from '../../util/tree.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
+import { localRepoMeta } from './meta.js';
 import { findEnvFiles } from './env-files.js';
 import { findIac } from './iac.js';
 import { findManifests } from './manifests.js';
@@ -50,10 +51,4 @@ const collect = async (ctx: CollectContext): Promise<CollectorOutput> => {
 };
 
 /** Security files, dependency automation, lockfiles, workflows, infrastructure as code and env files in a source tree. */
-export const localRepoCollector: Collector = {
-  id: 'local-repo',
-  description: 'Security files, dependency automation, lockfiles, GitHub Actions workflows, infrastructure as code and env files in a source tree',
-  needsCredentials: false,
-  kinds: ['source.repository', 'source.workflow'],
-  collect,
-};
+export const localRepoCollector: Collector = { ...localRepoMeta, collect };

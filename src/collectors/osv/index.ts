@@ -5,6 +5,7 @@ import type { Severity } from '../../engine/types.js';
 import { describeAjvError } from '../../facts/documents.js';
 import { createRedactor, type Redactor } from '../../util/redact.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
+import { osvMeta } from './meta.js';
 import { toResources } from './parse.js';
 import { createOsvValidators, type OsvOutput } from './schema.js';
 import { childEnv, locateBinary, readVersion, runScan, scanArguments } from './scanner.js';
@@ -44,14 +45,7 @@ const stringOption = (value: unknown): string | undefined => (typeof value === '
 
 /** Known vulnerabilities of the packages in a tree's lockfiles, from the osv-scanner binary. */
 export const osvCollector: Collector = {
-  id: 'osv',
-  description: 'Known vulnerabilities (OSV.dev) of the packages in lockfiles, from the osv-scanner binary',
-  needsCredentials: false,
-  kinds: ['dependency.package'],
-  cliOptions: [
-    { flags: '--osv-scanner <path>', description: 'the osv-scanner binary to run (default: osv-scanner on PATH)' },
-    { flags: '--osv-offline', description: 'match against the local OSV databases only (OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY)' },
-  ],
+  ...osvMeta,
   collect: async (ctx): Promise<CollectorOutput> => {
     const config: OsvConfig = ctx.config.osv ?? {};
     const redactor = redactorFor(ctx);

@@ -4,6 +4,7 @@ import type { CoverageGap, Resource } from '../../facts/types.js';
 import { looksBinary } from '../../util/tree.js';
 import { createRedactor, loadFingerprintKey, type Redactor } from '../../util/redact.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
+import { secretsMeta } from './meta.js';
 import { detectorOf, dismissal, previewOf, SEVERITY_BY_TYPE, typeOf, valueRange, type SecretType } from './classify.js';
 import { isGenericMatch, secretlintConfig, settingsOf } from './config.js';
 import { listSourceFiles } from './files.js';
@@ -63,10 +64,7 @@ const HISTORY_NOTE =
 
 /** Hard-coded credentials and committed key files in a source tree. */
 export const secretsCollector: Collector = {
-  id: 'secrets',
-  description: 'Hard-coded credentials and committed key files in a source tree (secretlint recommended rules plus a generic credential detector)',
-  needsCredentials: false,
-  kinds: ['source.secret'],
+  ...secretsMeta,
   collect: async (ctx): Promise<CollectorOutput> => {
     const settings = settingsOf(ctx);
     const redactor = redactorFor(ctx);
