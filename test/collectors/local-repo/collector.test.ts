@@ -70,7 +70,7 @@ describe('local-repo collector', () => {
         'source-security-policy-present': 'pass',
       });
       assert.deepEqual(findingOf(scan, 'source-lockfile-committed', TREE).evidence, [
-        { path: 'manifests[7]', line: 1, detail: 'tools/release/package.json declares npm dependencies but no lockfile covers it' },
+        { path: 'manifests[7]', file: 'tools/release/package.json', line: 1, detail: 'tools/release/package.json declares npm dependencies but no lockfile covers it' },
       ]);
     });
   });
