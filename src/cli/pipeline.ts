@@ -121,9 +121,15 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
   for (const [kind, attributes] of input.extraNeeds ?? []) needs.set(kind, new Set([...(needs.get(kind) ?? []), ...attributes]));
   const limits = input.loaded.config.limits ?? {};
   const excludes = input.exclude?.length ? input.exclude : (input.loaded.config.paths?.exclude ?? DEFAULT_EXCLUDES);
-  const fingerprintKey = loadFingerprintKey({ env: rt.env, root });
-  if (fingerprintKey.warning) rt.logger.warn(fingerprintKey.warning);
-  rt.redactor = createRedactor({ env: rt.env, key: fingerprintKey.key });
+  // Only secret findings carry keyed fingerprints: without the secrets collector nothing is written
+  // into the scanned tree and a key for this run is enough.
+  if (collectors.some((c) => c.id === 'secrets')) {
+    const fingerprintKey = loadFingerprintKey({ env: rt.env, root });
+    if (fingerprintKey.warning) rt.logger.warn(fingerprintKey.warning);
+    rt.redactor = createRedactor({ env: rt.env, key: fingerprintKey.key });
+  } else {
+    rt.redactor = createRedactor({ env: rt.env });
+  }
   const controller = new AbortController();
   const facts = await runCollectors({
     collectors,
