@@ -2,7 +2,18 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { ConfiguredRetryStrategy, isThrottlingError } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, DeserializeMiddleware, HandlerExecutionContext, InitializeMiddleware, MetadataBearer, Pluggable } from '@smithy/types';
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  DeserializeMiddleware,
+  HandlerExecutionContext,
+  InitializeMiddleware,
+  MetadataBearer,
+  Pluggable,
+  RetryErrorInfo,
+  RetryStrategyV2,
+  StandardRetryToken,
+} from '@smithy/types';
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CollectContext } from '../collectors/types.js';
@@ -37,7 +48,7 @@ export type CommonClientConfig = {
   profile?: string;
   credentials?: AwsCredentialIdentityProvider;
   requestHandler: NodeHttpHandler;
-  retryStrategy: ConfiguredRetryStrategy;
+  retryStrategy: RetryStrategyV2;
 };
 
 export type AwsSession = {
@@ -54,9 +65,44 @@ export type AwsSession = {
   destroy: () => void;
 };
 
-const DEFAULT_CONCURRENCY: Record<AwsService, number> = { iam: 4, sts: 2, cloudtrail: 8, guardduty: 8, s3: 16, 's3-control': 4, account: 2 };
+/** Calls in flight per service when posture.yaml's limits.concurrency says nothing (the bulkhead sizes). */
+export const DEFAULT_CONCURRENCY: Record<AwsService, number> = { iam: 4, sts: 2, cloudtrail: 8, guardduty: 8, s3: 16, 's3-control': 4, account: 2 };
 const ENV_SUFFIX: Record<AwsService, string> = { iam: 'IAM', sts: 'STS', cloudtrail: 'CLOUDTRAIL', guardduty: 'GUARDDUTY', s3: 'S3', 's3-control': 'S3_CONTROL', account: 'ACCOUNT' };
 const REFRESH_BEFORE_MS = 5 * 60_000;
+
+/**
+ * The SDK's standard retry strategy without its client-wide retry quota. The quota (500 tokens,
+ * 5 per throttled retry, 14 per other retry, refunded only on success) is meant to stop retry
+ * storms in a long-lived service; in a scan it runs dry after a few hundred throttled retries and
+ * then gives up on calls at their first failure, which turns throttling into unknowns. Each
+ * retry decision is made by a fresh ConfiguredRetryStrategy, so the SDK still decides what is
+ * retryable, counts attempts and waits the backoff; the bulkheads and the backoff itself keep
+ * the load bounded.
+ */
+export class UnmeteredRetryStrategy implements RetryStrategyV2 {
+  readonly mode = 'standard';
+
+  constructor(
+    private readonly maxAttempts: number,
+    private readonly backoff: (attempt: number) => number,
+  ) {}
+
+  private fresh(): ConfiguredRetryStrategy {
+    return new ConfiguredRetryStrategy(this.maxAttempts, this.backoff);
+  }
+
+  acquireInitialRetryToken(retryTokenScope: string): Promise<StandardRetryToken> {
+    return this.fresh().acquireInitialRetryToken(retryTokenScope);
+  }
+
+  refreshRetryTokenForRetry(token: StandardRetryToken, errorInfo: RetryErrorInfo): Promise<StandardRetryToken> {
+    return this.fresh().refreshRetryTokenForRetry(token, errorInfo);
+  }
+
+  recordSuccess(): void {
+    // No quota to refill.
+  }
+}
 
 type CallState = { throttles: number };
 const STATE = Symbol('posture-call-state');
@@ -144,10 +190,10 @@ export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 
   const requestHandler = new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true, socketTimeout: timeoutMs });
   const base = tuning.retryBaseDelayMs ?? 250;
   const ceiling = tuning.maxRetryDelayMs ?? 10_000;
-  // One strategy (and so one retry quota) per client, so that one throttled API cannot use up the
-  // retries of the others; full jitter around an exponential backoff, as AWS recommends.
-  const retryStrategy = (): ConfiguredRetryStrategy =>
-    new ConfiguredRetryStrategy(settings.maxAttempts, (attempt) => Math.round(Math.min(ceiling, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));
+  // Full jitter around an exponential backoff, as AWS recommends; no retry quota (see
+  // UnmeteredRetryStrategy), so every call gets its attempts however throttled the others are.
+  const retryStrategy = (): RetryStrategyV2 =>
+    new UnmeteredRetryStrategy(settings.maxAttempts, (attempt) => Math.round(Math.min(ceiling, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));
   const profile = settings.profile ? { profile: settings.profile } : {};
 
   const baseCredentials = settings.profile ? fromIni({ profile: settings.profile }) : fromNodeProviderChain();
