@@ -33,7 +33,19 @@ export type FaultKind = 'throttle' | 'server-error' | 'access-denied' | 'slow' |
 /** Injects a fault into matching calls; `times` limits how often (default: always). */
 export type Fault = { service?: string; operation?: string; kind: FaultKind; times?: number; delayMs?: number; match?: (request: AwsRequest) => boolean };
 
-export type CallLogEntry = { service: string; operation: string; region: string; path: string; status: number; fault?: FaultKind; accessKeyId?: string };
+export type CallLogEntry = {
+  service: string;
+  operation: string;
+  region: string;
+  path: string;
+  status: number;
+  fault?: FaultKind;
+  accessKeyId?: string;
+  /** The SDK's amz-sdk-invocation-id: the same on every attempt of one call. */
+  invocationId?: string;
+  /** The attempt number from the SDK's amz-sdk-request header (`attempt=2; max=5`). */
+  attempt?: number;
+};
 
 export type FakeAws = {
   url: string;
@@ -79,13 +91,16 @@ export const startFakeAws = async (services: Record<string, FakeService>, option
           body: Buffer.concat(chunks),
         };
         const operation = service.operation(request);
+        const invocationId = typeof req.headers['amz-sdk-invocation-id'] === 'string' ? req.headers['amz-sdk-invocation-id'] : undefined;
+        const attemptMatch = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''));
+        const attempts = { ...(invocationId ? { invocationId } : {}), ...(attemptMatch ? { attempt: Number(attemptMatch[1]) } : {}) };
         const fault = faults.find(
           (f) => (f.times === undefined || f.times > 0) && (!f.service || f.service === scope.service) && (!f.operation || f.operation === operation) && (!f.match || f.match(request)),
         );
         if (fault && fault.times !== undefined) fault.times--;
         let response: AwsResponse;
         if (fault?.kind === 'reset') {
-          calls.push({ service: scope.service, operation, region: scope.region, path: request.path, status: 0, fault: fault.kind, accessKeyId: scope.accessKeyId });
+          calls.push({ service: scope.service, operation, region: scope.region, path: request.path, status: 0, fault: fault.kind, accessKeyId: scope.accessKeyId, ...attempts });
           req.socket.destroy();
           return;
         }
@@ -101,7 +116,7 @@ export const startFakeAws = async (services: Record<string, FakeService>, option
             response = service.error(request, 500, 'InternalFailure', (error as Error).message);
           }
         }
-        calls.push({ service: scope.service, operation, region: scope.region, path: request.path, status: response.status, ...(fault ? { fault: fault.kind } : {}), accessKeyId: scope.accessKeyId });
+        calls.push({ service: scope.service, operation, region: scope.region, path: request.path, status: response.status, ...(fault ? { fault: fault.kind } : {}), accessKeyId: scope.accessKeyId, ...attempts });
         if (res.destroyed) return;
         res.writeHead(response.status, { 'x-amzn-requestid': 'fake-request-id', ...response.headers });
         res.end(response.body ?? '');
