@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { collectorRegistry, DEFAULT_SOURCES } from '../collectors/index.js';
 import { runCollectors } from '../collectors/run.js';
+import { createShard, planIdOf } from '../collectors/shard.js';
 import type { Collector } from '../collectors/types.js';
 import { loadSuppressions, type LoadedConfig } from '../config/load.js';
 import type { FailOn } from '../config/types.js';
@@ -109,6 +110,8 @@ export type CollectInput = {
   /** Attributes the threat model reads (exposure, tags for selectors), beyond the rules'. */
   extraNeeds?: Map<ResourceKind, Set<string>>;
   demo?: boolean;
+  /** `--shard K/N`: collect only this shard's units of work. */
+  shard?: { k: number; n: number };
 };
 
 /** Runs the collectors over the target and returns a validated facts document. */
@@ -131,6 +134,7 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
     rt.redactor = createRedactor({ env: rt.env });
   }
   const controller = new AbortController();
+  const shard = input.shard ? createShard(input.shard.k, input.shard.n) : undefined;
   const facts = await runCollectors({
     collectors,
     context: {
@@ -150,11 +154,16 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
         maxFileBytes: limits.maxFileBytes ?? 2 * 1024 * 1024,
       },
       redactor: rt.redactor,
+      ...(shard ? { shard } : {}),
     },
     tool: rt.tool,
     targets: { path: input.target, treeId: treeIdOf(root) },
     demo: input.demo,
   });
+  if (shard) {
+    const planId = planIdOf({ configHash: input.loaded.hash, rulesHash: input.ruleSet.hash, sources: collectors.map((c) => c.id).sort(), treeId: treeIdOf(root), options: input.collectorOptions });
+    facts.shard = { k: shard.k, n: shard.n, planId, units: shard.covered() };
+  }
   validateFacts(rt, facts, 'facts (as collected)');
   return facts;
 };

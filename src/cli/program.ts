@@ -11,6 +11,7 @@ import { DEFAULT_FORMATS } from '../reporters/index.js';
 import { runInit, threatModelAttributes } from '../threat-model/index.js';
 import { writeOutput } from '../util/atomic.js';
 import { registerDiffCommand } from './commands/diff.js';
+import { addShardOptions, registerMergeCommand, shardOf, type ShardOptions } from './commands/merge.js';
 import { addBaselineOptions, addPublishOptions, finishCi, prepareCi, registerPublishCommand } from './commands/publish.js';
 import { describeError } from './errors.js';
 import { EXIT, gate } from './exit-codes.js';
@@ -95,7 +96,7 @@ const addCollectOptions = (command: Command): Command => {
 };
 
 const collectorOptionsOf = (options: CommonOptions): Record<string, unknown> => {
-  const known = new Set(['config', 'sources', 'exclude', 'scanTime', 'rulesDir', 'rules', 'excludeRules', 'failOn', 'failOnGaps', 'require', 'format', 'out', 'demo', 'threatModel']);
+  const known = new Set(['config', 'sources', 'exclude', 'scanTime', 'rulesDir', 'rules', 'excludeRules', 'failOn', 'failOnGaps', 'require', 'format', 'out', 'demo', 'threatModel', 'shard', 'shardCount']);
   return Object.fromEntries(Object.entries(options).filter(([key]) => !known.has(key)));
 };
 
@@ -168,7 +169,9 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
   addCollectOptions(collect);
   addRuleOptions(collect);
   addThreatModelOption(collect);
+  addShardOptions(collect);
   collect.action(async (target: string, options: CommonOptions) => {
+    const shard = shardOf(options as ShardOptions, rt.env);
     const loaded = configOf(options);
     const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
     const facts = await collectStage(rt, {
@@ -181,6 +184,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       collectorOptions: collectorOptionsOf(options),
       extraNeeds: threatModelAttributes(rt.schemas, threatModelOf(rt, options.threatModel)),
       demo: options.demo,
+      shard,
     });
     writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), serialise(rt, facts));
     setExit(EXIT.ok);
@@ -294,6 +298,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
 
   registerPublishCommand(program, rt, setExit);
   registerDiffCommand(program, rt, setExit);
+  registerMergeCommand(program, rt, setExit);
 
   return program;
 };

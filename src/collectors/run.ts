@@ -1,4 +1,5 @@
 import type { FactsDocument, SourceReport } from '../facts/types.js';
+import { shardOfUnit, unitIds } from './shard.js';
 import { createCallRecorder, type CollectContext, type Collector } from './types.js';
 
 export type RunCollectorsInput = {
@@ -22,6 +23,13 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
       const calls = createCallRecorder();
       const logger = context.logger.child(collector.id);
       const started = performance.now();
+      const { shard } = context;
+      if (shard && !collector.shardsItself && !shard.owns(unitIds.tree(context.treeId))) {
+        const owner = shardOfUnit(unitIds.tree(context.treeId), shard.n);
+        const reason = `shard ${shard.k}/${shard.n}: the tree's unit belongs to shard ${owner}/${shard.n}`;
+        const report: SourceReport = { id: collector.id, status: 'skipped', gaps: [], calls: calls.snapshot(), durationMs: 0, notes: [], reason };
+        return { report, resources: [], excluded: [] };
+      }
       try {
         const output = await collector.collect({ ...context, calls, logger });
         const gaps = output.gaps ?? [];

@@ -2,6 +2,7 @@ import type { PostureConfig } from '../config/types.js';
 import type { ApiStats, CollectorId, CoverageGap, Resource, ResourceKind, SourceStatus } from '../facts/types.js';
 import type { Logger } from '../util/logger.js';
 import type { Redactor } from '../util/redact.js';
+import type { Shard } from './shard.js';
 
 /** Counts API calls per operation, for coverage and budgets. One recorder per source. */
 export type CallRecorder = {
@@ -56,6 +57,8 @@ export type CollectContext = {
   limits: { timeoutMs: number; concurrency: (service: string, fallback: number) => number; maxFileBytes: number };
   /** The scan's one redactor: collectors register detected secrets and redact what they log. */
   redactor?: Redactor;
+  /** Set by `posture collect --shard K/N`: collect only the units this shard owns. */
+  shard?: Shard;
 };
 
 export type CollectorOutput = {
@@ -81,5 +84,10 @@ export type Collector = {
   needsCredentials: boolean;
   kinds: ResourceKind[];
   cliOptions?: CollectorOption[];
+  /**
+   * The collector splits its work into units of its own and consults `ctx.shard`; otherwise the
+   * whole source is one unit, the scanned tree (`tree:<treeId>`), run by the shard that owns it.
+   */
+  shardsItself?: boolean;
   collect: (ctx: CollectContext) => Promise<CollectorOutput>;
 };

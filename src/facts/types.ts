@@ -83,6 +83,19 @@ export type FactsDocument = {
   resources: Resource[];
   /** Paths inside the scanned tree that were not looked at, so nobody takes them for clean. */
   excluded: string[];
+  /** Present on one shard's document (`posture collect --shard K/N`), absent once merged. */
+  shard?: ShardRecord;
+};
+
+/** Which share of a sharded collection a facts document holds. */
+export type ShardRecord = {
+  /** This shard, from 1. */
+  k: number;
+  n: number;
+  /** Identical on every shard of one run: see docs/sharding.md for what it hashes. */
+  planId: string;
+  /** The units of work this shard collected, sorted. */
+  units: string[];
 };
 
 export const isUnknown = (value: unknown): value is Unknown =>

@@ -4,6 +4,7 @@ import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
 import { configuredRegion, createAwsSession, type AwsTuning } from '../../aws/session.js';
 import { awsSettings, type AwsSettings } from '../../aws/settings.js';
 import { unknown, type CoverageGap, type Resource, type ResourceKind, type Unknown } from '../../facts/types.js';
+import { unitIds } from '../shard.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
 import { awsIamMeta } from './meta.js';
 import { readAccountSummary, readPasswordPolicy } from './account.js';
@@ -201,10 +202,15 @@ const collectAwsIam = async (ctx: CollectContext, tuning: AwsIamTuning): Promise
     if (!caller.ok) throw identityFailure(caller.failure, settings.roleArn);
     const account = caller.value.Account as string;
     const identity = caller.value.Arn ?? account;
-    const plan = planFor(ctx);
     const { regions, allFailure } = resolveRegions(ctx, settings.regions, sdkRegion, notes);
+    // Sharded: account-wide facts belong to the account's unit, CloudTrail and GuardDuty to each
+    // region's; the shard collects only the units it owns.
+    const ownsAccount = ctx.shard?.owns(unitIds.awsAccount(account)) ?? true;
+    const ownedRegions = ctx.shard ? regions.filter((region) => ctx.shard?.owns(unitIds.awsRegion(account, region))) : regions;
+    const wanted = planFor(ctx);
+    const plan: Plan = ownsAccount ? wanted : { ...wanted, report: false, authorization: false, passwordPolicy: false, summary: false };
     const accountId = `aws:${account}`;
-    if (allFailure) gaps.push(gapFrom(accountId, ['regions'], allFailure));
+    if (allFailure && ownsAccount) gaps.push(gapFrom(accountId, ['regions'], allFailure));
     ctx.logger.debug(`account ${account} as ${identity}; regions ${regions.join(', ')}; endpoint ${session.endpoint('iam')}`);
 
     const iam = session.client(IAMClient, 'iam', home);
@@ -217,7 +223,7 @@ const collectAwsIam = async (ctx: CollectContext, tuning: AwsIamTuning): Promise
       plan.summary ? readAccountSummary(session, iam) : undefined,
       plan.authorization ? fetchAuthorizationDetails(session, iam) : undefined,
       Promise.all(
-        (plan.trails || plan.guardDuty ? regions : []).map(async (region) => {
+        (plan.trails || plan.guardDuty ? ownedRegions : []).map(async (region) => {
           const id = `${accountId}:${region}`;
           const [trails, detectors] = await Promise.all([
             plan.trails ? collectTrails(session, detection, region, id) : undefined,
@@ -263,7 +269,7 @@ const collectAwsIam = async (ctx: CollectContext, tuning: AwsIamTuning): Promise
     const users = report || authorization ? buildUsers(pieces, gaps) : [];
     const roles = authorization ? buildRoles(account, authorization, gaps) : [];
     const resources: Resource[] = [
-      { kind: 'aws.account', id: accountId, name: `AWS account ${account}`, source: 'aws-iam', scope: { account }, attributes: accountAttributes },
+      ...(ownsAccount ? [{ kind: 'aws.account', id: accountId, name: `AWS account ${account}`, source: 'aws-iam', scope: { account }, attributes: accountAttributes } satisfies Resource] : []),
       ...users,
       ...roles,
       ...regionFacts,

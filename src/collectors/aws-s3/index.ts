@@ -6,6 +6,7 @@ import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
 import { createAwsSession, type AwsSession, type AwsTuning, type Outcome } from '../../aws/session.js';
 import { awsSettings } from '../../aws/settings.js';
 import { isUnknown, unknown, type CoverageGap, type Resource, type Unknown } from '../../facts/types.js';
+import { unitIds } from '../shard.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
 import { awsS3Meta } from './meta.js';
 import { ACCOUNT_BLOCK, ALWAYS_PROVIDED, GET_BUCKET_LOCATION_ACTION, LIST_BUCKETS_ACTION, planCalls, type BucketApi, type BucketOperation } from './apis.js';
@@ -129,9 +130,16 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
     if (token) seenTokens.add(token);
   } while (token);
 
+  // Sharded, each bucket is a unit of its own (buckets spread evenly, whatever their regions); the
+  // listing, and the account's block every bucket's exposure depends on, are read by every shard
+  // that owns a bucket.
+  const { shard } = ctx;
+  const owned = shard ? listed.filter((bucket) => shard.owns(unitIds.s3Bucket(bucket.name))) : listed;
+  const replication = plan.bucketApis.some((entry) => entry.operation === 'GetBucketReplication');
+
   // The account's block, once.
   let accountBlock: BlockValue | undefined;
-  if (plan.accountBlock) {
+  if (plan.accountBlock && owned.length > 0) {
     if (!accountId) {
       const reason = identity && !identity.ok ? identity.failure.reason : 'account id unknown';
       accountBlock = unknown(reason, undefined, 'the account id, which S3 Control needs, could not be read');
@@ -154,7 +162,7 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
   const vanished = new Set<string>();
   const regions = new Map<string, string | Unknown>();
   await Promise.all(
-    listed.map((bucket) =>
+    (replication ? listed : owned).map((bucket) =>
       limit(async () => {
         if (bucket.region) {
           regions.set(bucket.name, bucket.region);
@@ -175,7 +183,7 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
 
   let outsideRegions = 0;
   const resources = await Promise.all(
-    listed.map((bucket) =>
+    owned.map((bucket) =>
       limit(async (): Promise<Resource | undefined> => {
         if (vanished.has(bucket.name)) return undefined;
         const region = regions.get(bucket.name) as string | Unknown;

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { unknown, type Resource } from '../../facts/types.js';
 import { createOctokit, webOriginOf, type CreateOctokitOptions } from '../../github/client.js';
+import { unitIds } from '../shard.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
 import { githubMeta } from './meta.js';
 import { scanOrganization } from './organization.js';
@@ -96,18 +97,27 @@ const collectGithub = async (ctx: CollectContext, options: GithubCollectorOption
   const scanned = new Set<string>();
   let repositories = 0;
 
+  // Sharded: an organisation's own facts are one unit, each repository another. Every shard lists
+  // the organisation's repositories; only a repository's owner makes its per-repository calls.
+  const { shard } = ctx;
+  const ownsRepository = (target: RepositoryTarget): boolean => shard?.owns(unitIds.githubRepo(repoScan.resourceId(target))) ?? true;
+
   for (const login of settings.orgs) {
-    const org = await scanOrganization(orgScan, login);
-    if (!org.resource) {
-      failures.push(`${login}: ${org.failure?.reason ?? 'failed'}`);
-      continue;
-    }
-    resources.push(org.resource);
+    let orgId: string;
+    if (!shard || shard.owns(unitIds.githubOrg(orgScan.resourceId(login)))) {
+      const org = await scanOrganization(orgScan, login);
+      if (!org.resource) {
+        failures.push(`${login}: ${org.failure?.reason ?? 'failed'}`);
+        continue;
+      }
+      resources.push(org.resource);
+      orgId = org.resource.id;
+    } else orgId = orgScan.resourceId(login);
     let archived = 0;
     for (let page = 1; ; page++) {
       const next = await caller.rest(() => client.rest.repos.listForOrg({ org: login, type: 'all', per_page: PAGE_SIZE, page }));
       if (!next.ok) {
-        gaps.add(org.resource.id, 'repositories', unknown(`listing the repositories stopped at page ${page}: ${next.reason}`, `read on ${login}`));
+        gaps.add(orgId, 'repositories', unknown(`listing the repositories stopped at page ${page}: ${next.reason}`, `read on ${login}`));
         break;
       }
       const targets = next.data.map(targetFrom).filter((target) => {
@@ -118,7 +128,7 @@ const collectGithub = async (ctx: CollectContext, options: GithubCollectorOption
         const key = target.fullName.toLowerCase();
         if (scanned.has(key)) return false;
         scanned.add(key);
-        return true;
+        return ownsRepository(target);
       });
       resources.push(...(await scanRepositories(repoScan, targets)));
       repositories += targets.length;
@@ -133,6 +143,7 @@ const collectGithub = async (ctx: CollectContext, options: GithubCollectorOption
     const key = `${owner}/${name}`.toLowerCase();
     if (scanned.has(key)) continue;
     scanned.add(key);
+    if (shard && !shard.owns(unitIds.githubRepo(`${origin()}/${owner}/${name}`))) continue;
     const answer = await caller.rest(() => client.rest.repos.get({ owner, repo: name }));
     if (!answer.ok) {
       const reason = answer.status === 404 ? 'repository not found, or not visible to the token' : answer.reason;

@@ -5,6 +5,7 @@ export const githubMeta = {
   id: 'github',
   description: 'GitHub organisations and repositories: two-factor and base permission, code security features, deploy keys, outside admins, workflow token, branch protection and rulesets',
   needsCredentials: true,
+  shardsItself: true,
   kinds: ['github.organization', 'github.repository'],
   cliOptions: [
     { flags: '--github-org <org>', description: 'a GitHub organisation to scan (repeatable)', repeatable: true },
