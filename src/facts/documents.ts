@@ -124,7 +124,9 @@ export const parseYaml = (text: string, file: string, template: ErrorTemplate = 
   const first = doc.errors[0];
   if (first) {
     const line = first.linePos?.[0]?.line;
-    throw new PostureError(template, `invalid YAML: ${first.message.split('\n')[0]}`, { file, line });
+    // The parser turns a stack overflow on deep nesting into an error of the document.
+    const message = first.message.includes('Maximum call stack') ? 'document is nested too deeply' : first.message.split('\n')[0];
+    throw new PostureError(template, `invalid YAML: ${message}`, { file, line });
   }
   try {
     return { data: doc.toJS({ maxAliasCount: 100 }), doc, counter };
@@ -163,7 +165,8 @@ export const loadJsonDocument = <T>(schemas: SchemaSet, type: DocumentType, file
     data = JSON.parse(text);
   } catch (error) {
     const match = /position (\d+)/.exec((error as Error).message);
-    const line = match ? text.slice(0, Number(match[1])).split('\n').length : undefined;
+    // A truncated document fails at its end, where V8 gives no position.
+    const line = match ? text.slice(0, Number(match[1])).split('\n').length : /end of JSON input/.test((error as Error).message) ? text.split('\n').length : undefined;
     throw new PostureError('document-invalid', `not valid JSON: ${(error as Error).message}`, { file, line });
   }
   const validate = schemas.validator(type);
