@@ -14,6 +14,7 @@ import type { FactsDocument, ResourceKind } from '../../src/facts/types.js';
 import { createLogger } from '../../src/util/logger.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { startDemoAws, withEnv } from '../support/fake-aws/index.js';
+import { createFakeS3, DEMO_AWS_S3, loadFakeS3State, type FakeS3State } from '../support/fake-aws/s3.js';
 import type { AwsRequest, CallLogEntry, Fault, FaultKind } from '../support/fake-aws/server.js';
 import { startDemoGithub, type FakeGithubFault, type FakeGithubFaultKind, type FakeGithubLogEntry, type FakeGithubRequest } from '../support/fake-github/index.js';
 
@@ -89,6 +90,10 @@ export type ScanOptions = {
   /** Extra collectors run beside the real ones (crash tests). */
   extra?: Collector[];
   sources?: ('aws' | 'github')[];
+  /** Changes the demo's S3 state before the fake serves it. */
+  s3State?: (state: FakeS3State) => FakeS3State;
+  /** Attributes needed beyond what the rules need (tags, which only threat models read). */
+  extraNeeds?: Partial<Record<ResourceKind, string[]>>;
   /** Wait this long after the scan before reading the call logs: a slow answer is logged when it is sent, after the client gave up on it. */
   settleMs?: number;
 };
@@ -102,7 +107,7 @@ export type ScanOutcome = { facts: FactsDocument; result: ResultDocument; awsLog
  */
 export const scanDemo = async (options: ScanOptions = {}): Promise<ScanOutcome> => {
   const sources = options.sources ?? ['aws', 'github'];
-  const aws = await startDemoAws({ now: SCAN_TIME });
+  const aws = await startDemoAws({ now: SCAN_TIME, ...(options.s3State ? { extraServices: { s3: createFakeS3(options.s3State(loadFakeS3State(DEMO_AWS_S3))) } } : {}) });
   aws.faults.push(...(options.awsFaults ?? []));
   const github = await startDemoGithub({ faults: options.githubFaults ?? [] });
   const restore = withEnv({ ...aws.env, AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined });
@@ -119,7 +124,7 @@ export const scanDemo = async (options: ScanOptions = {}): Promise<ScanOutcome> 
     treeId: 'posture-reliability',
     scanTime: SCAN_TIME,
     logger: createLogger({ level: 'silent' }),
-    needs: (kind: ResourceKind) => needs.get(kind) ?? new Set<string>(),
+    needs: (kind: ResourceKind) => new Set([...(needs.get(kind) ?? []), ...(options.extraNeeds?.[kind] ?? [])]),
     config: {},
     options: { awsRegions: 'us-east-1,eu-west-1', ...github.options },
     excludes: [],
