@@ -61,6 +61,9 @@ const GENERIC_PATTERNS: GenericPattern[] = [
   { type: 'github-token', pattern: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b/g },
   { type: 'github-token', pattern: /\bgithub_pat_[A-Za-z0-9_]{82}\b/g },
   { type: 'slack-token', pattern: /\bxox[abpors]-[A-Za-z0-9-]{10,}/g },
+  { type: 'slack-token', pattern: /\bxapp-\d-[A-Za-z0-9-]{10,}/g },
+  { type: 'npm-token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  { type: 'stripe-key', pattern: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}\b/g },
   { type: 'aws-secret-access-key', pattern: /(?:aws_?secret_?access_?key|secret_?access_?key|SecretAccessKey)["']?\s*(?::|=>|=)\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi, group: 1 },
   { type: 'aws-access-key-id', pattern: AWS_KEY_ID },
   { type: 'url-credential', pattern: /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]{1,256}:)[^\s/@]{1,256}(?=@)/gi },
@@ -84,6 +87,10 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
     if (value.length >= MIN_SECRET_LENGTH && !known.has(value)) {
       known.set(value, type);
       dirty = true;
+      // The password of a `user:password` credential is a secret on its own wherever it reappears
+      // (a tag, a policy, an error message), not only next to its user name.
+      const password = /(?:^|\/\/)[^\s:/@]+:([^\s/@]+)(?:@|$)/.exec(value)?.[1];
+      if (password && password !== value) add(password, type);
     }
     return marker(value, type);
   };
