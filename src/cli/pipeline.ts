@@ -19,6 +19,7 @@ import type { Logger } from '../util/logger.js';
 import { createRedactor, loadFingerprintKey, type Redactor } from '../util/redact.js';
 import { DEFAULT_EXCLUDES, treeIdOf } from '../util/tree.js';
 import { PostureError } from './errors.js';
+import { createProgressDisplay, progressWanted } from './progress.js';
 
 /** What every command gets: built once per invocation, passed down, never global. */
 export type Runtime = {
@@ -112,6 +113,8 @@ export type CollectInput = {
   demo?: boolean;
   /** `--shard K/N`: collect only this shard's units of work. */
   shard?: { k: number; n: number };
+  /** `--progress` / `--no-progress`; unset: shown on a terminal outside CI. */
+  progress?: boolean;
 };
 
 /** Runs the collectors over the target and returns a validated facts document. */
@@ -135,6 +138,7 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
   }
   const controller = new AbortController();
   const shard = input.shard ? createShard(input.shard.k, input.shard.n) : undefined;
+  const display = progressWanted(input.progress, rt.env, process.stderr) ? createProgressDisplay(process.stderr) : undefined;
   const facts = await runCollectors({
     collectors,
     context: {
@@ -159,7 +163,8 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
     tool: rt.tool,
     targets: { path: input.target, treeId: treeIdOf(root) },
     demo: input.demo,
-  });
+    ...(display ? { progress: display } : {}),
+  }).finally(() => display?.stop());
   if (shard) {
     const planId = planIdOf({ configHash: input.loaded.hash, rulesHash: input.ruleSet.hash, sources: collectors.map((c) => c.id).sort(), treeId: treeIdOf(root), options: input.collectorOptions });
     facts.shard = { k: shard.k, n: shard.n, planId, units: shard.covered() };

@@ -41,6 +41,7 @@ Precedence: 2 > 3 > 1 > 0.`;
 
 type CommonOptions = {
   config?: string;
+  progress?: boolean;
   sources?: string;
   exclude?: string[];
   scanTime?: string;
@@ -80,6 +81,8 @@ const addCollectOptions = (command: Command): Command => {
     .option('--sources <ids>', `comma-separated collectors to run, or "all" (available: ${collectorRegistry().map((c) => c.id).join(', ')}; default: those that need no credentials)`)
     .option('--exclude <pattern>', 'skip paths matching this gitignore-style pattern (repeatable; default .git, node_modules, vendor)', repeatable)
     .option('--scan-time <iso>', 'the clock that ages are computed against (default: now)')
+    .option('--progress', 'show progress on stderr (default: on a terminal, outside CI)')
+    .option('--no-progress', 'never show progress')
     .addOption(new Option('--demo', 'mark the data as simulated').hideHelp());
   const seen = new Set<string>();
   for (const collector of collectorRegistry()) {
@@ -96,7 +99,7 @@ const addCollectOptions = (command: Command): Command => {
 };
 
 const collectorOptionsOf = (options: CommonOptions): Record<string, unknown> => {
-  const known = new Set(['config', 'sources', 'exclude', 'scanTime', 'rulesDir', 'rules', 'excludeRules', 'failOn', 'failOnGaps', 'require', 'format', 'out', 'demo', 'threatModel', 'shard', 'shardCount']);
+  const known = new Set(['config', 'sources', 'exclude', 'scanTime', 'rulesDir', 'rules', 'excludeRules', 'failOn', 'failOnGaps', 'require', 'format', 'out', 'demo', 'threatModel', 'shard', 'shardCount', 'progress']);
   return Object.fromEntries(Object.entries(options).filter(([key]) => !known.has(key)));
 };
 
@@ -148,6 +151,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       collectorOptions: collectorOptionsOf(options),
       extraNeeds: threatModelAttributes(rt.schemas, threatModel),
       demo: options.demo,
+      progress: options.progress,
     });
     const { result, diff } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, threatModel, scanTime, root: path.resolve(rt.cwd, target) }));
     await ci.publisher.guardSarif(result, formats);
@@ -185,6 +189,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       extraNeeds: threatModelAttributes(rt.schemas, threatModelOf(rt, options.threatModel)),
       demo: options.demo,
       shard,
+      progress: options.progress,
     });
     writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), serialise(rt, facts));
     setExit(EXIT.ok);

@@ -1,6 +1,6 @@
 import type { FactsDocument, SourceReport } from '../facts/types.js';
 import { shardOfUnit, unitIds } from './shard.js';
-import { createCallRecorder, type CollectContext, type Collector } from './types.js';
+import { createCallRecorder, type CollectContext, type CollectProgress, type Collector } from './types.js';
 
 export type RunCollectorsInput = {
   collectors: Collector[];
@@ -10,6 +10,8 @@ export type RunCollectorsInput = {
   /** The scanned path as the user gave it, and the tree's id. */
   targets: { path: string; treeId: string };
   demo?: boolean;
+  /** A progress display: one line per source, fed with each call recorded and the resources found. */
+  progress?: { source: (id: Collector['id']) => CollectProgress; done?: (id: Collector['id'], status: SourceReport['status']) => void };
 };
 
 /**
@@ -21,6 +23,15 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
   const outcomes = await Promise.all(
     input.collectors.map(async (collector) => {
       const calls = createCallRecorder();
+      const progress = input.progress?.source(collector.id);
+      if (progress) {
+        // Wrapping the recorder counts every call as it is made, so collectors need no change.
+        const record = calls.record;
+        calls.record = (api, outcome) => {
+          record(api, outcome);
+          progress.call();
+        };
+      }
       const logger = context.logger.child(collector.id);
       const started = performance.now();
       const { shard } = context;
@@ -31,7 +42,8 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
         return { report, resources: [], excluded: [] };
       }
       try {
-        const output = await collector.collect({ ...context, calls, logger });
+        const output = await collector.collect({ ...context, calls, logger, ...(progress ? { progress } : {}) });
+        progress?.resources(output.resources.length);
         const gaps = output.gaps ?? [];
         const report: SourceReport = {
           id: collector.id,
@@ -45,10 +57,12 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
           ...(output.reason ? { reason: output.reason } : {}),
         };
         logger.debug(`${report.status}: ${output.resources.length} resources, ${report.calls.total} API calls`);
+        input.progress?.done?.(collector.id, report.status);
         return { report, resources: output.resources, excluded: output.excluded ?? [] };
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         logger.error(`failed: ${reason}`);
+        input.progress?.done?.(collector.id, 'failed');
         const report: SourceReport = {
           id: collector.id,
           status: 'failed',

@@ -28,6 +28,14 @@ export const createCallRecorder = (): CallRecorder => {
   };
 };
 
+/** Live progress of one source, for a progress display; `runCollectors` feeds it from the call recorder. */
+export type CollectProgress = {
+  /** Resources seen so far (a running total). */
+  resources: (n: number) => void;
+  /** One more API call made. */
+  call: () => void;
+};
+
 /** A command-line option a collector adds to `scan` and `collect`. */
 export type CollectorOption = {
   flags: string;
@@ -57,6 +65,8 @@ export type CollectContext = {
   limits: { timeoutMs: number; concurrency: (service: string, fallback: number) => number; maxFileBytes: number };
   /** The scan's one redactor: collectors register detected secrets and redact what they log. */
   redactor?: Redactor;
+  /** This source's progress display, when one is shown; collectors may report resources early. */
+  progress?: CollectProgress;
   /** Set by `posture collect --shard K/N`: collect only the units this shard owns. */
   shard?: Shard;
 };
