@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { IAM_ACTIONS } from '../../src/aws/iam-actions.js';
+import { ACCOUNT_BLOCK, BUCKET_APIS } from '../../src/collectors/aws-s3/apis.js';
+import type { Fault } from '../support/fake-aws/server.js';
+import { changes, rules, scanDemo, statusMap, type ScanOptions, type ScanOutcome } from './support.js';
+
+/**
+ * Every AWS call the collectors can make: the demo estate with a listing that omits bucket regions
+ * (so GetBucketLocation is asked) and bucket tags needed (as a threat model needs them).
+ */
+const FULL: ScanOptions = {
+  sources: ['aws'],
+  s3State: (state) => ({ ...state, ListBucketsOmitsRegion: true }),
+  extraNeeds: { 'aws.s3.bucket': ['tags'] },
+};
+
+/** The declared operations whose action the scanning identity is granted: the matrix's rows. */
+const DECLARED = Object.entries(IAM_ACTIONS)
+  .filter(([, entry]) => entry.action !== null && entry.grantedTo !== 'caller')
+  .map(([operation, entry]) => ({ operation, action: entry.action as string }));
+
+/** The fake names S3 and S3 Control operations by the IAM action that authorises them, as S3's own errors do. */
+const fakeOperation = (operation: string, action: string): { service: string; operation: string } => {
+  const [service, name] = operation.split('.') as [string, string];
+  return service === 's3' || service === 's3-control' ? { service: 's3', operation: action.split(':')[1] as string } : { service, operation: name };
+};
+
+/** The IAM action of one entry of the fake's log; undefined for an operation nobody declared. */
+const actionOfLogged = (service: string, operation: string): string | null | undefined => {
+  if (service === 's3') return DECLARED.some((d) => d.action === `s3:${operation}`) ? `s3:${operation}` : undefined;
+  const entry = IAM_ACTIONS[`${service}.${operation}`];
+  return entry ? entry.action : undefined;
+};
+
+/** The attributes the aws-s3 collector declares each of its calls feeds (src/collectors/aws-s3/apis.ts). */
+const S3_PROVIDES = new Map<string, readonly string[]>([
+  ...BUCKET_APIS.map((api) => [`s3.${api.operation}`, api.provides] as const),
+  ['s3-control.GetPublicAccessBlock', ACCOUNT_BLOCK.provides],
+]);
+
+const REQUIRES = new Map(rules.map((rule) => [rule.id, new Set(rule.requires.map((p) => p.split('.')[0] as string))]));
+
+type Gap = { source: string; resource: string; attributes: string[]; permission?: string; reason: string };
+const gapsOf = (outcome: ScanOutcome): Gap[] => outcome.facts.sources.flatMap((s) => s.gaps.map((g) => ({ source: s.id, ...g })));
+const gapKey = (gap: Gap): string => `${gap.resource} ${[...gap.attributes].sort().join(',')} ${gap.reason}`;
+
+describe('denied permissions: each AWS action the collectors declare, denied on its own', function () {
+  this.timeout(300_000);
+
+  let baseline: ScanOutcome;
+  let faultFree: Map<string, string>;
+
+  before(async () => {
+    baseline = await scanDemo(FULL);
+    faultFree = statusMap(baseline.result);
+    assert.deepEqual(baseline.facts.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam complete', 'aws-s3 complete']);
+  });
+
+  it('a full run calls exactly the declared operations: a call without a declaration in src/aws/iam-actions.ts fails here', () => {
+    const undeclared = baseline.awsLog.filter((e) => actionOfLogged(e.service, e.operation) === undefined).map((e) => `${e.service}.${e.operation}`);
+    assert.deepEqual([...new Set(undeclared)], []);
+    const called = new Set(baseline.awsLog.map((e) => actionOfLogged(e.service, e.operation)).filter((a): a is string => typeof a === 'string'));
+    assert.deepEqual([...called].sort(), [...new Set(DECLARED.map((d) => d.action))].sort(), 'every declared action is exercised by the matrix');
+  });
+
+  for (const { operation, action } of DECLARED) {
+    it(`${action} (${operation}) denied: only findings fed by it change, to unknown, and the gap names ${action}`, async () => {
+      const target = fakeOperation(operation, action);
+      const fault: Fault = { ...target, kind: 'access-denied' };
+      const denied = await scanDemo({ ...FULL, awsFaults: [fault] });
+      assert.ok(
+        denied.awsLog.some((e) => e.fault === 'access-denied' && e.service === target.service && e.operation === target.operation),
+        `${operation} was not called, so its denial tests nothing`,
+      );
+      // A denial is not retried: one attempt per call.
+      assert.ok(denied.awsLog.filter((e) => e.fault === 'access-denied').every((e) => e.attempt === 1));
+
+      const baseGaps = new Set(gapsOf(baseline).map(gapKey));
+      const newGaps = gapsOf(denied).filter((gap) => !baseGaps.has(gapKey(gap)));
+      for (const gap of newGaps) assert.equal(gap.permission, action, `a new gap names ${gap.permission ?? 'no permission'}: ${JSON.stringify(gap)}`);
+
+      const after = statusMap(denied.result);
+      const changed = changes(faultFree, after);
+      const failedSources = denied.facts.sources.filter((s) => s.status === 'failed');
+      const baseResources = new Set(baseline.facts.resources.map((r) => r.id));
+      // What a gap covers: its resource (`user/*` covers every user), reading one of its
+      // attributes (a dotted path counts by its first segment); a gap of the account or of a
+      // region covers what the account's resources derive from it (the account's Block Public
+      // Access decides whether a bucket is public).
+      const declared = S3_PROVIDES.get(operation) ?? [];
+      const covers = (gap: Gap, resource: string, reads: Set<string>): boolean => {
+        if (/^aws:\d{12}(:[a-z0-9-]+)?$/.test(gap.resource) && gap.resource !== resource) return true;
+        const same = gap.resource === resource || (gap.resource.endsWith('*') && resource.startsWith(gap.resource.slice(0, -1)));
+        return same && [...gap.attributes, ...declared].some((a) => a === '*' || reads.has(a.split('.')[0] as string));
+      };
+
+      for (const change of changed) {
+        const [ruleId, resource] = change.key.split(' ') as [string, string];
+        const reads = REQUIRES.get(ruleId) ?? new Set<string>();
+        if (change.to === undefined) {
+          // The resource itself could not be listed: its source failed, or a gap naming the action
+          // covers every resource of its kind (IAM roles come only from GetAccountAuthorizationDetails).
+          const wholesale = newGaps.some((gap) => gap.attributes.includes('*') && gap.resource.endsWith('*') && resource.startsWith(gap.resource.slice(0, -1)));
+          assert.ok(!denied.facts.resources.some((r) => r.id === resource) && (failedSources.length > 0 || wholesale), `${change.key} disappeared without a failed listing`);
+          continue;
+        }
+        if (change.from === undefined) {
+          // A resource the fault-free scan left out (a bucket outside the scanned regions) is
+          // kept when the call that would place it was denied, with a gap naming the action.
+          assert.ok(!baseResources.has(resource) && newGaps.some((gap) => gap.resource === resource), `${change.key} appeared without a gap`);
+          continue;
+        }
+        assert.equal(change.to, 'unknown', `${change.key}: ${change.from} -> ${change.to}`);
+        assert.ok(
+          newGaps.some((gap) => covers(gap, resource, reads)),
+          `${change.key} became unknown, but no gap of ${action} covers what ${ruleId} reads (${[...reads].join(', ')})`,
+        );
+      }
+
+      if (operation === 'iam.GenerateCredentialReport') {
+        // An existing report is still read: nothing changes, and the source says why it is not fresh.
+        assert.deepEqual(changed, []);
+        const notes = denied.facts.sources.find((s) => s.id === 'aws-iam')?.notes ?? [];
+        assert.ok(notes.some((n) => n.includes(action)), JSON.stringify(notes));
+        return;
+      }
+      assert.ok(newGaps.length > 0, `denying ${action} left no coverage gap`);
+      for (const source of denied.facts.sources.filter((s) => s.status === 'failed')) assert.match(`${source.reason ?? ''} ${JSON.stringify(source.gaps)}`, new RegExp(action.replace(/[:]/g, '\\$&')));
+    });
+  }
+});
