@@ -8,10 +8,15 @@ export type AwsSettings = {
   regions?: string[] | 'all';
   roleArn?: string;
   externalId?: string;
+  /** `aws.accounts`: the accounts to scan one after another, each through its own role. */
+  accounts?: AwsAccountTarget[];
   roleSessionName: string;
   /** Attempts per call, first one included, for the SDK's retry strategy. */
   maxAttempts: number;
 };
+
+/** One account of `aws.accounts`. */
+export type AwsAccountTarget = { id: string; roleArn: string; externalId?: string };
 
 /** The AWS options both AWS collectors take; declared once, by aws-iam. */
 export const AWS_CLI_OPTIONS: CollectorOption[] = [
@@ -41,6 +46,17 @@ const parseRegions = (value: unknown, source: string): string[] | 'all' | undefi
   return regions;
 };
 
+const accountsOf = (value: unknown, roleArn: string | undefined): AwsAccountTarget[] | undefined => {
+  if (!Array.isArray(value)) return undefined;
+  if (roleArn) throw new PostureError('config-invalid', 'aws.accounts and aws.roleArn exclude each other: put the role in aws.accounts');
+  return (value as AwsAccountTarget[]).map((account) => {
+    if (/^arn:[^:]+:iam::(\d{12}):/.exec(account.roleArn)?.[1] !== account.id) {
+      throw new PostureError('config-invalid', `aws.accounts: the role ${account.roleArn} is not in account ${account.id}`);
+    }
+    return { id: account.id, roleArn: account.roleArn, ...(account.externalId ? { externalId: account.externalId } : {}) };
+  });
+};
+
 /**
  * Reads the AWS settings: command-line options first, then the `aws:` section of posture.yaml.
  * Credentials themselves never come from here: the SDK's provider chain finds them.
@@ -54,7 +70,10 @@ export const awsSettings = (ctx: Pick<CollectContext, 'options' | 'config'>): Aw
   const regions = parseRegions(ctx.options.awsRegions, '--aws-regions') ?? parseRegions(config.regions, 'aws.regions');
   const maxAttempts = typeof config.maxAttempts === 'number' ? config.maxAttempts : DEFAULT_MAX_ATTEMPTS;
   const profile = text(ctx.options.awsProfile) ?? text(config.profile);
+  // --aws-role-arn names one account to scan: it replaces the list.
+  const accounts = text(ctx.options.awsRoleArn) ? undefined : accountsOf(config.accounts, text(config.roleArn));
   return {
+    ...(accounts ? { accounts } : {}),
     ...(profile ? { profile } : {}),
     ...(regions ? { regions } : {}),
     ...(roleArn ? { roleArn } : {}),

@@ -1,5 +1,6 @@
 import { IAMClient, type GroupDetail, type RoleDetail, type Tag, type UserDetail } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { forEachAccount } from '../../aws/accounts.js';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
 import { configuredRegion, createAwsSession, type AwsTuning } from '../../aws/session.js';
 import { awsSettings, type AwsSettings } from '../../aws/settings.js';
@@ -189,8 +190,8 @@ const resolveRegions = (ctx: CollectContext, asked: AwsSettings['regions'], sdkR
   return { regions: [fallback] };
 };
 
-const collectAwsIam = async (ctx: CollectContext, tuning: AwsIamTuning): Promise<CollectorOutput> => {
-  const settings = awsSettings(ctx);
+/** One account, through the settings' credentials (and role, if any). */
+const collectAccount = async (ctx: CollectContext, settings: AwsSettings, tuning: AwsIamTuning): Promise<CollectorOutput> => {
   const sdkRegion = Array.isArray(settings.regions) ? undefined : await configuredRegion(settings.profile);
   const home = Array.isArray(settings.regions) ? (settings.regions[0] as string) : (sdkRegion ?? FALLBACK_REGION);
   const session = createAwsSession(ctx, settings, home, tuning);
@@ -279,6 +280,10 @@ const collectAwsIam = async (ctx: CollectContext, tuning: AwsIamTuning): Promise
     session.destroy();
   }
 };
+
+/** Every account of aws.accounts, else the one the credentials (or --aws-role-arn) reach. */
+const collectAwsIam = (ctx: CollectContext, tuning: AwsIamTuning): Promise<CollectorOutput> =>
+  forEachAccount(ctx, awsSettings(ctx), (settings) => collectAccount(ctx, settings, tuning));
 
 /** Builds the collector; tests pass shorter delays, the registry uses the defaults. */
 export const createAwsIamCollector = (tuning: AwsIamTuning = {}): Collector => ({

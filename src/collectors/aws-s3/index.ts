@@ -2,6 +2,7 @@ import { GetBucketLocationCommand, ListBucketsCommand, type S3Client } from '@aw
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
+import { forEachAccount } from '../../aws/accounts.js';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
 import { createAwsSession, type AwsSession, type AwsTuning, type Outcome } from '../../aws/session.js';
 import { awsSettings } from '../../aws/settings.js';
@@ -58,17 +59,18 @@ const errorGap = (resource: string, attributes: string[], failure: AwsFailure, a
  */
 export const createAwsS3Collector = (options: AwsS3Options = {}): Collector => ({
   ...awsS3Meta,
-  collect: async (ctx) => {
-    const settings = awsSettings(ctx);
-    const chosen = Array.isArray(settings.regions) ? settings.regions : undefined;
-    const homeRegion = chosen?.[0] ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-    const session = createAwsSession(ctx, settings, homeRegion, options.tuning);
-    try {
-      return await collectWith(ctx, session, { homeRegion, regions: chosen, options });
-    } finally {
-      session.destroy();
-    }
-  },
+  // Every account of aws.accounts, else the one the credentials (or --aws-role-arn) reach.
+  collect: (ctx) =>
+    forEachAccount(ctx, awsSettings(ctx), async (settings) => {
+      const chosen = Array.isArray(settings.regions) ? settings.regions : undefined;
+      const homeRegion = chosen?.[0] ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+      const session = createAwsSession(ctx, settings, homeRegion, options.tuning);
+      try {
+        return await collectWith(ctx, session, { homeRegion, regions: chosen, options });
+      } finally {
+        session.destroy();
+      }
+    }),
 });
 
 export const awsS3Collector: Collector = createAwsS3Collector();
@@ -94,6 +96,21 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
     return { status: 'failed', resources: [], endpoint, reason: `${identity.failure.reason}: ${identity.failure.message}`, gaps: [gapFrom('aws', ['*'], identity.failure)] };
   }
   const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(session.settings.roleArn ?? '')?.[1];
+  // A refused role fails the first call, whichever it is: blame sts:AssumeRole, not that call's action.
+  const refusedRole = (failure: AwsFailure): CollectorOutput | undefined =>
+    session.settings.roleArn && /sts:AssumeRole/.test(failure.message)
+      ? {
+          status: 'failed',
+          resources: [],
+          endpoint,
+          reason: `could not assume ${session.settings.roleArn}: ${failure.message}`,
+          gaps: [{ resource: roleAccount ? `aws:${roleAccount}` : 'aws', attributes: ['*'], reason: failure.reason, permission: 'sts:AssumeRole' }],
+        }
+      : undefined;
+  if (identity && !identity.ok) {
+    const refused = refusedRole(identity.failure);
+    if (refused) return refused;
+  }
   const accountId = identity?.ok ? identity.value.Account : roleAccount;
   const callerArn = identity?.ok ? identity.value.Arn : undefined;
   const accountResource = accountId ? `aws:${accountId}` : 'aws';
@@ -107,6 +124,8 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
       s3(globalRegion).send(new ListBucketsCommand({ MaxBuckets: run.options.pageSize ?? DEFAULT_PAGE_SIZE, ...(token ? { ContinuationToken: token } : {}) }), { abortSignal }),
     );
     if (!page.ok) {
+      const refused = refusedRole(page.failure);
+      if (refused) return refused;
       const failure = withAction(page.failure, LIST_BUCKETS_ACTION);
       return {
         status: 'failed',
