@@ -20,6 +20,7 @@ import type { CollectContext } from '../collectors/types.js';
 import { classifyAwsError, type AwsFailure } from './errors.js';
 import { apiName, type AwsService } from './iam-actions.js';
 import type { AwsSettings } from './settings.js';
+import { proxyAgents } from '../util/proxy.js';
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export type AwsTuning = {
@@ -190,7 +191,10 @@ export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 
   const inFlight = (Object.keys(DEFAULT_CONCURRENCY) as AwsService[]).reduce((sum, service) => sum + ctx.limits.concurrency(service, DEFAULT_CONCURRENCY[service]), 0);
   setMaxListeners(Math.max(getMaxListeners(ctx.signal), 16 + inFlight), ctx.signal);
   const timeoutMs = ctx.limits.timeoutMs;
-  const requestHandler = new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true, socketTimeout: timeoutMs });
+  // HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read from the environment like the SDK's own settings:
+  // its Node handler ignores them unless given agents that use the proxy.
+  const agents = proxyAgents(process.env);
+  const requestHandler = new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true, socketTimeout: timeoutMs, ...agents });
   const base = tuning.retryBaseDelayMs ?? 250;
   const ceiling = tuning.maxRetryDelayMs ?? 10_000;
   // Full jitter around an exponential backoff, as AWS recommends; no retry quota (see

@@ -4,6 +4,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from '../util/logger.js';
+import { proxyFetch } from '../util/proxy.js';
 
 /** How the client authenticates: a token, or a GitHub App installation. */
 export type GithubAuth =
@@ -52,6 +53,8 @@ export type CreateOctokitOptions = {
   throttle?: Partial<Pick<ThrottlingOptions, 'write' | 'search' | 'notifications' | 'fallbackSecondaryRateRetryAfter'>>;
   /** Called once per request with its final outcome: for call budgets and coverage. */
   onRequest?: (outcome: RequestOutcome) => void;
+  /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 };
 
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
@@ -110,9 +113,11 @@ export const createOctokit = (options: CreateOctokitOptions): GithubClient => {
   const meta = new WeakMap<object, RequestMeta>();
   const metaOf = (requestOptions: { request?: object }): RequestMeta | undefined => (requestOptions.request ? meta.get(requestOptions.request) : undefined);
 
+  // Node 20's fetch ignores the proxy variables: a proxy-aware fetch when they are set.
+  const baseFetch = proxyFetch(options.env ?? process.env) ?? fetch;
   const timedFetch: typeof fetch = (input, init) => {
     const signals = [AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : []), ...(init?.signal ? [init.signal] : [])];
-    return fetch(input, { ...init, signal: AbortSignal.any(signals) });
+    return baseFetch(input, { ...init, signal: AbortSignal.any(signals) });
   };
 
   const auth = options.auth ?? (options.token ? { kind: 'token' as const, token: options.token } : undefined);

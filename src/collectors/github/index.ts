@@ -46,6 +46,7 @@ const collectGithub = async (ctx: CollectContext, options: GithubCollectorOption
     logger: ctx.logger,
     timeoutMs: ctx.limits.timeoutMs,
     signal: ctx.signal,
+    env: ctx.env,
     onRequest: (outcome) => {
       ctx.calls.record(outcome.api, { ms: outcome.ms, retries: outcome.retries, throttles: outcome.throttles, error: outcome.error });
       budget.observe(outcome);
