@@ -47,7 +47,7 @@ export type CreateOctokitOptions = {
   retryAfterBaseMs?: number;
   /** The longest wait for a primary rate limit reset that is worth it; beyond it the request fails and the caller reports the gap. */
   maxRateLimitWaitSeconds?: number;
-  /** How often a request hit by a secondary rate limit is tried again. */
+  /** How often a request hit by a secondary rate limit is tried again (default 5: at 30% throttling, one request in 1,400 is lost). */
   maxThrottleRetries?: number;
   /** Extra throttling options, e.g. a `write` Bottleneck group without the one-second spacing of GraphQL requests in tests. */
   throttle?: Partial<Pick<ThrottlingOptions, 'write' | 'search' | 'notifications' | 'fallbackSecondaryRateRetryAfter'>>;
@@ -109,7 +109,7 @@ export const createOctokit = (options: CreateOctokitOptions): GithubClient => {
   const { logger } = options;
   const baseMs = options.retryAfterBaseMs ?? 1000;
   const maxWait = options.maxRateLimitWaitSeconds ?? 60;
-  const maxThrottleRetries = options.maxThrottleRetries ?? 3;
+  const maxThrottleRetries = options.maxThrottleRetries ?? 5;
   const meta = new WeakMap<object, RequestMeta>();
   const metaOf = (requestOptions: { request?: object }): RequestMeta | undefined => (requestOptions.request ? meta.get(requestOptions.request) : undefined);
 

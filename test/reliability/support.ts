@@ -113,7 +113,7 @@ export const scanDemo = async (options: ScanOptions = {}): Promise<ScanOutcome> 
   const restore = withEnv({ ...aws.env, AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined });
   const tuning = { retryBaseDelayMs: 2, maxRetryDelayMs: 20 };
   const collectors: Collector[] = [
-    ...(sources.includes('aws') ? [createAwsIamCollector({ ...tuning, reportPollIntervalMs: 5, reportMaxWaitMs: 2000 }), createAwsS3Collector({ tuning })] : []),
+    ...(sources.includes('aws') ? [createAwsIamCollector({ ...tuning, reportPollIntervalMs: 5, reportMaxWaitMs: 60_000 }), createAwsS3Collector({ tuning })] : []),
     ...(sources.includes('github')
       ? [createGithubCollector({ client: { retryAfterBaseMs: 1, maxRateLimitWaitSeconds: 5, throttle: { write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }) } } })]
       : []),
