@@ -1,7 +1,8 @@
 // `npm run bench`: the benchmark (not a test). It generates an estate, serves it from the local fake
 // endpoints in a separate process with injected latency, runs a full scan at the default
 // concurrency, then the engine and reporter micro-benchmarks and a 50,000-resource memory run, and
-// writes docs/performance.md. Options: --latency-ms N (default 20), --no-write (print only).
+// writes docs/performance.md. Options: --latency-ms N (default 20), --no-write (print only), --keep
+// (keep the generated estate and outputs), --only-scan (stop after the full scan; implies --keep).
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +22,8 @@ const root = path.resolve(here, '..');
 const args = process.argv.slice(2);
 const latencyMs = Number(args[args.indexOf('--latency-ms') + 1] ?? NaN) || (args.includes('--latency-ms') ? 0 : 20);
 const write = !args.includes('--no-write');
+const keep = args.includes('--keep');
+const onlyScan = args.includes('--only-scan');
 const SOURCES = ['aws-iam', 'aws-s3', 'github', 'local-repo', 'secrets'];
 const GITHUB_CONCURRENCY = 8;
 
@@ -129,6 +132,10 @@ const main = async (): Promise<void> => {
   say(`  peak RSS ${mb(scan.maxRssKb)}`);
   say(`ratio to lower bound: ${ratio.toFixed(2)} (wall ${fmt(wallMs)} ms, collection ${fmt(collectMs)} ms, lower bound ${fmt(bound.ms)} ms at ${latencyMs} ms a call)`);
 
+  if (onlyScan) {
+    say(`kept ${work}`);
+    return;
+  }
   say('\nmicro-benchmarks');
   const micro: MicroFigures = runMicro(factsFile);
   say(`  rule decisions: ${fmt(micro.decisions.perSecond)} /s (${micro.rules} rules over ${micro.resources} resources)`);
@@ -166,7 +173,8 @@ const main = async (): Promise<void> => {
     writeFileSync(path.join(root, 'docs', 'performance.md'), doc);
     say('\nwrote docs/performance.md');
   }
-  rmSync(work, { recursive: true, force: true });
+  if (keep) say(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 };
 
 type DocInput = {

@@ -58,6 +58,9 @@ const ANNOTATIONS = new Set(['title', 'description', '$comment', 'default', 'exa
  */
 export const createThreeValued = (ajv: Ajv) => {
   const cache = new WeakMap<object, ValidateFunction>();
+  // The keywords left to ajv depend only on the schema: built once per schema object, so that
+  // they hit the compile cache instead of being compiled again for every resource.
+  const restOf = new WeakMap<object, Record<string, unknown>>();
   const compile = (schema: Record<string, unknown>): ValidateFunction => {
     let fn = cache.get(schema);
     if (!fn) {
@@ -125,10 +128,12 @@ export const createThreeValued = (ajv: Ajv) => {
     }
     const restKeys = Object.keys(rest);
     if (restKeys.length > 0) {
+      const stable = restOf.get(schema) ?? rest;
+      restOf.set(schema, stable);
       // Keywords such as `type` or `required` can be checked on the container even when a member is unknown.
       const shapeOnly = restKeys.every((key) => SHAPE_KEYWORDS.has(key) || (key === 'additionalProperties' && rest[key] === false));
       if (!shapeOnly) return and(result, 'unknown');
-      result = and(result, compile(rest)(data) ? 'true' : 'false');
+      result = and(result, compile(stable)(data) ? 'true' : 'false');
     }
     return result;
   };

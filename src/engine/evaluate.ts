@@ -142,7 +142,7 @@ const withMarker = (value: Record<string, unknown>, segments: string[], marker: 
 };
 
 const pointer = (instancePath: string): string[] =>
-  instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => (s.includes('~') ? s.replace(/~1/g, '/').replace(/~0/g, '~') : s));
 
 const dotted = (segments: string[]): string =>
   segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '') || '(resource)';
@@ -195,13 +195,16 @@ const COMBINATORS = new Set(['anyOf', 'oneOf', 'if', 'allOf']);
  * unpinned actions give five items each with its line.
  */
 const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknown>, errors: ErrorObject[]): EvidenceItem[] => {
-  const groups = new Map<string, { error: ErrorObject; segments: string[]; place?: Record<string, unknown> }>();
+  const groups = new Map<string, { error: ErrorObject; errorSegments: string[]; value: unknown; segments: string[]; place?: Record<string, unknown> }>();
   const specific = errors.filter((e) => !COMBINATORS.has(e.keyword));
   for (const error of specific.length > 0 ? specific : errors) {
     const segments = pointer(error.instancePath);
+    // The values along the path, walked once: nodes[d] is the value at the first d segments.
+    const nodes: unknown[] = [attributes];
+    for (let depth = 0; depth < segments.length; depth++) nodes.push(at(nodes[depth], [segments[depth] as string]));
     let placeDepth = -1;
     for (let depth = segments.length; depth > 0; depth--) {
-      const candidate = at(attributes, segments.slice(0, depth));
+      const candidate = nodes[depth];
       if (candidate !== null && typeof candidate === 'object' && typeof (candidate as { line?: unknown }).line === 'number') {
         placeDepth = depth;
         break;
@@ -211,14 +214,14 @@ const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknow
     if (groups.has(key)) continue;
     groups.set(key, {
       error,
+      errorSegments: segments,
+      value: nodes[segments.length],
       segments: placeDepth > 0 ? segments.slice(0, placeDepth) : segments,
-      place: placeDepth > 0 ? (at(attributes, segments.slice(0, placeDepth)) as Record<string, unknown>) : undefined,
+      place: placeDepth > 0 ? (nodes[placeDepth] as Record<string, unknown>) : undefined,
     });
   }
   const items: EvidenceItem[] = [];
-  for (const { error, segments, place } of groups.values()) {
-    const errorSegments = pointer(error.instancePath);
-    const value = at(attributes, errorSegments);
+  for (const { error, errorSegments, value, segments, place } of groups.values()) {
     const detail = place && compiled.rule.evidence
       ? renderTemplate(compiled.rule.evidence, { ...place, params: compiled.params })
       : describe(error, errorSegments, value);
