@@ -132,7 +132,10 @@ export const parseYaml = (text: string, file: string, template: ErrorTemplate = 
     return { data: doc.toJS({ maxAliasCount: 100 }), doc, counter };
   } catch (error) {
     const message = error instanceof RangeError ? 'document is nested too deeply' : (error as Error).message;
-    throw new PostureError(template, `invalid YAML: ${message}`, { file });
+    // yaml resolves aliases only here, without a position: point at the alias's first use.
+    const alias = /^Unresolved alias[^:]*: (\S+)/.exec(message)?.[1];
+    const at = alias ? text.search(new RegExp(`\\*${alias.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![^\\s,\\]}])`)) : -1;
+    throw new PostureError(template, `invalid YAML: ${message}`, { file, line: at >= 0 ? text.slice(0, at).split('\n').length : undefined });
   }
 };
 

@@ -13,8 +13,10 @@ import { loadThreatModelFile } from '../../src/threat-model/model.js';
 import { toResources } from '../../src/collectors/osv/parse.js';
 import { createOsvValidators } from '../../src/collectors/osv/schema.js';
 import { parseCredentialReport, accessKeysOf, activeCredentialsOf } from '../../src/collectors/aws-iam/credential-report.js';
-import { parseWorkflow } from '../../src/collectors/local-repo/workflows.js';
-import { isUnknown } from '../../src/facts/types.js';
+import { collectWorkflows } from '../../src/collectors/local-repo/workflows.js';
+import { createTreeFiles } from '../../src/collectors/local-repo/tree-files.js';
+import { isUnknown, type Resource } from '../../src/facts/types.js';
+import { listTree } from '../../src/util/tree.js';
 import { runCli } from '../support/cli.js';
 import { tempTree } from '../support/temp.js';
 
@@ -220,7 +222,7 @@ describe('hostile and broken input', function () {
       const cases: [string, RegExp][] = [
         [laughs, /alias/i],
         [`${'['.repeat(20_000)}${']'.repeat(20_000)}`, /nested too deeply/],
-        [Array.from({ length: 1_400 }, (_, i) => `${' '.repeat(i)}k:`).join('\n'), /nested too deeply/],
+        [`${'- '.repeat(20_000)}x`, /nested too deeply/],
         [`a: ${'x'.repeat(5 * 1024 * 1024)}`, /bytes; the limit/],
       ];
       for (const [text, reason] of cases) {
@@ -284,20 +286,28 @@ describe('hostile and broken input', function () {
 
     it('workflow YAML', () => {
       const seeds = ['ci.yml', 'safe.yaml'].map((f) => fixture('fixtures', 'local-repo', 'workflows', '.github', 'workflows', f));
+      mkdirSync(path.join(dir, 'wf', '.github', 'workflows'), { recursive: true });
+      const collect = (text: string): Resource[] => {
+        writeFileSync(path.join(dir, 'wf', '.github', 'workflows', 'w.yml'), text);
+        writeFileSync(path.join(dir, 'wf', '.github', 'workflows', 'ok.yml'), seeds[1] as string);
+        return collectWorkflows(createTreeFiles('t', listTree(path.join(dir, 'wf'), []), 8 * 1024 * 1024));
+      };
       fc.assert(
         fc.property(fc.constantFrom(...seeds).chain((seed) => yamlCases(seed)), (text) => {
           const started = Date.now();
-          const facts = parseWorkflow(text);
-          assert.equal(typeof facts, 'object');
+          const workflows = collect(text);
+          assert.equal(workflows.length, 2);
+          const ok = workflows.find((w) => w.name.endsWith('ok.yml'));
+          assert.ok(ok && !isUnknown(ok.attributes.jobs), 'the other workflow is still read');
           assert.ok(Date.now() - started < 5_000);
         }),
         { numRuns: RUNS },
       );
       // An alias bomb in a job's permissions, and nesting deep enough to overflow the parser: unknown.
-      const aliased = parseWorkflow(`${laughs}\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    permissions: *i\n    steps: []\n`);
-      assert.ok(isUnknown(aliased.jobs), JSON.stringify(aliased.jobs).slice(0, 200));
-      const deep = parseWorkflow(`${'- '.repeat(10_000)}x\non: push\n`);
-      assert.ok(isUnknown(deep.jobs) && /nested too deeply/.test(JSON.stringify(deep.jobs)), JSON.stringify(deep.jobs).slice(0, 200));
+      for (const text of [`${laughs}\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    permissions: *i\n    steps: []\n`, `${'- '.repeat(10_000)}x\n`]) {
+        const bad = collect(text).find((w) => w.name.endsWith('w.yml'));
+        assert.ok(bad && isUnknown(bad.attributes.jobs), JSON.stringify(bad?.attributes.jobs).slice(0, 200));
+      }
     });
   });
 
