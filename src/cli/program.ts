@@ -209,6 +209,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     const loaded = configOf(options);
     const facts = loadJsonDocument<FactsDocument>(rt.schemas, 'facts', file === '-' ? '-' : path.resolve(rt.cwd, file));
     validateFacts(rt, facts, file);
+    if (facts.shard) rt.logger.warn(`posture: ${file} holds shard ${facts.shard.k}/${facts.shard.n} only: merge the shards first (posture merge) to evaluate the whole estate`);
     const ci = prepareCi(rt, options);
     const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
     const { result } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, threatModel: threatModelOf(rt, options.threatModel), scanTime: parseScanTime(options.scanTime), root: options.root ? path.resolve(rt.cwd, options.root) : undefined }));

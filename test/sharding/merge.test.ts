@@ -185,6 +185,12 @@ describe('sharding: posture collect --shard and posture merge', function () {
     });
   });
 
+  it('evaluate warns that a single shard is not the whole estate', async () => {
+    const run = await runInProcess(['evaluate', shardFile(1), '--fail-on', 'none', '--out', path.join(tree.dir, 'shard-result.json')], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /holds shard 1\/3 only: merge the shards first/);
+  });
+
   it('collect rejects a malformed --shard with exit 2', async () => {
     for (const spec of ['0/3', '4/3', '3', 'a/b', '1/0']) {
       const run = await runInProcess(['collect', DEMO, '--sources', 'local-repo', '--shard', spec], env);
