@@ -4,7 +4,7 @@
 // writes docs/performance.md. Options: --latency-ms N (default 20), --no-write (print only), --keep
 // (keep the generated estate and outputs), --only-scan (stop after the full scan; implies --keep).
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,7 @@ const keep = args.includes('--keep');
 const onlyScan = args.includes('--only-scan');
 const SOURCES = ['aws-iam', 'aws-s3', 'github', 'local-repo', 'secrets'];
 const GITHUB_CONCURRENCY = 8;
+const NOTES_MARKER = '<!-- Notes below this line are written by hand; bench/run.ts keeps them when it rewrites the page. -->';
 
 const say = (text: string): void => {
   process.stdout.write(`${text}\n`);
@@ -170,7 +171,11 @@ const main = async (): Promise<void> => {
   if (write) {
     const m = machine();
     const doc = renderDoc({ m, latencyMs, wallMs, collectMs, ratio, bound, byApi, totalCalls, retries, throttles, scan, facts, result, micro, memory, targets, estate: estate.size });
-    writeFileSync(path.join(root, 'docs', 'performance.md'), doc);
+    // Notes written by hand below the marker (profiles, causes of missed targets) are kept.
+    const file = path.join(root, 'docs', 'performance.md');
+    const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const notes = previous.includes(NOTES_MARKER) ? previous.slice(previous.indexOf(NOTES_MARKER)) : `${NOTES_MARKER}\n`;
+    writeFileSync(file, `${doc}\n${notes}`);
     say('\nwrote docs/performance.md');
   }
   if (keep) say(`kept ${work}`);
