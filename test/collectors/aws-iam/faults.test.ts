@@ -139,7 +139,7 @@ describe('aws-iam collector failure semantics', () => {
       const { output, ctx, fake } = await run([{ service: 'iam', operation: 'GetAccountSummary', kind: 'throttle' }]);
       const m = marker(account(output.resources).attributes.rootMfaEnabled);
       assert.equal(m.reason, 'Throttling');
-      assert.equal(fake.calls.filter((c) => c.operation === 'GetAccountSummary').length, 5, 'maxAttempts');
+      assert.equal(fake.calls.filter((c) => c.operation === 'GetAccountSummary').length, 10, 'twice maxAttempts when throttled');
       assert.equal(ctx.calls.snapshot().byApi['iam.GetAccountSummary']?.errors, 1);
       assert.ok(output.gaps?.some((g) => g.attributes.includes('rootMfaEnabled') && g.reason.startsWith('Throttling')));
     });
