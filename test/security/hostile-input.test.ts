@@ -18,6 +18,10 @@ import { createTreeFiles } from '../../src/collectors/local-repo/tree-files.js';
 import { isUnknown, type Resource } from '../../src/facts/types.js';
 import { listTree } from '../../src/util/tree.js';
 import { runCli } from '../support/cli.js';
+
+// A fixed seed keeps CI reproducible; POSTURE_FUZZ_SEED explores other inputs, and a failure prints
+// the seed and path that replay it.
+fc.configureGlobal({ seed: Number(process.env.POSTURE_FUZZ_SEED ?? 20261125) });
 import { tempTree } from '../support/temp.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
