@@ -28,8 +28,6 @@ try {
       '--demo',
       '--sources',
       'all',
-      '--aws-regions',
-      'us-east-1,eu-west-1',
       '--github-org',
       github.org,
       '--github-api-url',
