@@ -2,7 +2,8 @@
 // endpoints in a separate process with injected latency, runs a full scan at the default
 // concurrency, then the engine and reporter micro-benchmarks and a 50,000-resource memory run, and
 // writes docs/performance.md. Options: --latency-ms N (default 20), --no-write (print only), --keep
-// (keep the generated estate and outputs), --only-scan (stop after the full scan; implies --keep).
+// (keep the generated estate and outputs), --only-scan (stop after the full scan; implies --keep),
+// --cpu-prof-dir DIR (CPU profiles of the scan and fake-endpoint processes and their threads).
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,8 @@ const latencyMs = Number(args[args.indexOf('--latency-ms') + 1] ?? NaN) || (args
 const write = !args.includes('--no-write');
 const keep = args.includes('--keep');
 const onlyScan = args.includes('--only-scan');
+const profileDir = args.includes('--cpu-prof-dir') ? path.resolve(args[args.indexOf('--cpu-prof-dir') + 1] ?? '.') : undefined;
+const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
 const SOURCES = ['aws-iam', 'aws-s3', 'github', 'local-repo', 'secrets'];
 const GITHUB_CONCURRENCY = 8;
 const NOTES_MARKER = '<!-- Notes below this line are written by hand; bench/run.ts keeps them when it rewrites the page. -->';
@@ -36,7 +39,7 @@ type ChildFigures = { codes: number[]; wallMs: number[]; maxRssKb: number };
 
 /** Runs posture commands in a fresh process (bench/scan.ts) and returns its figures. */
 const runPosture = (runs: string[][], env: Record<string, string>): ChildFigures => {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'scan.ts'), JSON.stringify({ runs, env, cwd: root })], {
+  const child = spawnSync(process.execPath, [...profiling, '--import', 'tsx', path.join(here, 'scan.ts'), JSON.stringify({ runs, env, cwd: root })], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
@@ -48,7 +51,7 @@ const runPosture = (runs: string[][], env: Record<string, string>): ChildFigures
 };
 
 const startFakes = async (request: FakesRequest): Promise<{ child: ChildProcess; ready: FakesReady }> => {
-  const child = fork(path.join(here, 'fakes.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(here, 'fakes.ts'), [], { execArgv: [...profiling, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<FakesReady>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the fake endpoints exited (${code})`)));
@@ -288,7 +291,7 @@ peak RSS ${mb(d.memory.maxRssKb)} (\`process.resourceUsage().maxRSS\`).
     npm run bench -- --latency-ms 50  # another latency
     npm run bench -- --no-write       # print only
 
-Profiles: \`node --cpu-prof --import tsx bench/run.ts --no-write\`.
+Profiles of the scan and fake-endpoint processes (one file per thread): \`npm run bench -- --only-scan --cpu-prof-dir .tmp/profiles\`.
 `;
 
 await main();

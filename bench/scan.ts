@@ -1,6 +1,10 @@
 // Runs posture commands in a process of their own, so that the peak RSS measured is theirs alone.
 // The request comes from bench/run.ts as JSON in argv[2]; the figures go to stdout as one JSON line.
-import { main } from '../src/cli/main.js';
+import type { main as Main } from '../src/cli/main.js';
+
+// The built CLI (npm run bench builds first), as users run it: not the sources through a TypeScript loader.
+const built = new URL('../dist/cli/main.js', import.meta.url).href;
+const { main } = (await import(built)) as { main: typeof Main };
 
 type Request = { runs: string[][]; env: Record<string, string>; cwd: string };
 

@@ -163,6 +163,7 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
     tool: rt.tool,
     targets: { path: input.target, treeId: treeIdOf(root) },
     demo: input.demo,
+    isolation: { concurrency: limits.concurrency ?? {} },
     ...(display ? { progress: display } : {}),
   }).finally(() => display?.stop());
   if (shard) {

@@ -1,4 +1,5 @@
 import type { FactsDocument, SourceReport } from '../facts/types.js';
+import { collectIsolated } from './isolate.js';
 import { shardOfUnit, unitIds } from './shard.js';
 import { createCallRecorder, type CollectContext, type CollectProgress, type Collector } from './types.js';
 
@@ -12,6 +13,11 @@ export type RunCollectorsInput = {
   demo?: boolean;
   /** A progress display: one line per source, fed with each call recorded and the resources found. */
   progress?: { source: (id: Collector['id']) => CollectProgress; done?: (id: Collector['id'], status: SourceReport['status']) => void };
+  /**
+   * Runs the collectors marked `isolated` in worker threads (see collectIsolated); their context
+   * is rebuilt from data there, so the concurrency limits come as a table.
+   */
+  isolation?: { concurrency: Record<string, number> };
 };
 
 /**
@@ -42,7 +48,8 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
         return { report, resources: [], excluded: [] };
       }
       try {
-        const output = await collector.collect({ ...context, calls, logger, ...(progress ? { progress } : {}) });
+        const ctx: CollectContext = { ...context, calls, logger, ...(progress ? { progress } : {}) };
+        const output = collector.isolated && input.isolation ? await collectIsolated(collector.id, collector.kinds, ctx, input.isolation.concurrency) : await collector.collect(ctx);
         progress?.resources(output.resources.length);
         const gaps = output.gaps ?? [];
         const report: SourceReport = {

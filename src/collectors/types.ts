@@ -99,5 +99,11 @@ export type Collector = {
    * whole source is one unit, the scanned tree (`tree:<treeId>`), run by the shard that owns it.
    */
   shardsItself?: boolean;
+  /**
+   * The collector spends its time in API calls whose client-side CPU (signing, parsing) adds up:
+   * the CLI runs it in a worker thread of its own so that sources use the machine's cores side by
+   * side. Its context must then be data (see src/collectors/isolate.ts).
+   */
+  isolated?: boolean;
   collect: (ctx: CollectContext) => Promise<CollectorOutput>;
 };

@@ -6,6 +6,7 @@ export const awsIamMeta = {
   id: 'aws-iam',
   description: 'AWS account: IAM users and their credentials, the root user, the password policy, administrators, role trust, CloudTrail and GuardDuty',
   needsCredentials: true,
+  isolated: true,
   shardsItself: true,
   kinds: ['aws.account', 'aws.iam.user', 'aws.iam.role', 'aws.region'],
   cliOptions: AWS_CLI_OPTIONS,

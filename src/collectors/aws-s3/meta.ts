@@ -5,6 +5,7 @@ export const awsS3Meta = {
   id: 'aws-s3',
   description: 'S3 buckets: encryption at rest, public exposure, TLS-only policies, versioning, replication, Object Lock, access logging, lifecycle',
   needsCredentials: true,
+  isolated: true,
   shardsItself: true,
   kinds: ['aws.s3.bucket'],
   // The AWS options (--aws-profile, --aws-regions, --aws-role-arn, --aws-external-id) are declared by aws-iam.

@@ -5,6 +5,7 @@ export const githubMeta = {
   id: 'github',
   description: 'GitHub organisations and repositories: two-factor and base permission, code security features, deploy keys, outside admins, workflow token, branch protection and rulesets',
   needsCredentials: true,
+  isolated: true,
   shardsItself: true,
   kinds: ['github.organization', 'github.repository'],
   cliOptions: [
