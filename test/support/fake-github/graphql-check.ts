@@ -153,7 +153,7 @@ const documentPath = (ancestors: readonly (ASTNode | readonly ASTNode[])[], node
  * Every field the document selects that GitHub's schema or the fake does not have, as GitHub
  * reports an undefined field: `Field 'x' doesn't exist on type 'Y'` with code `undefinedField`.
  */
-const undefinedFields = (schema: GraphQLSchema, document: DocumentNode): GithubGraphqlError[] => {
+const undefinedFields = (schema: GraphQLSchema, document: DocumentNode, knownFields: Record<string, readonly string[]>): GithubGraphqlError[] => {
   const errors: GithubGraphqlError[] = [];
   const typeInfo = new TypeInfo(schema);
   visit(
@@ -165,7 +165,7 @@ const undefinedFields = (schema: GraphQLSchema, document: DocumentNode): GithubG
         const parent = typeInfo.getParentType();
         if (!parent) return;
         const typeName = getNamedType(parent).name;
-        const known = Object.hasOwn(KNOWN_FIELDS, typeName) ? KNOWN_FIELDS[typeName] : undefined;
+        const known = Object.hasOwn(knownFields, typeName) ? knownFields[typeName] : undefined;
         if (typeInfo.getFieldDef() && known?.includes(fieldName)) return;
         errors.push({
           path: documentPath(ancestors, node),
@@ -182,7 +182,7 @@ const undefinedFields = (schema: GraphQLSchema, document: DocumentNode): GithubG
 /** graphql-js's other validation errors, in GitHub's wording where GitHub's is known. */
 const githubValidationError = (error: GraphQLError, operation: OperationDefinitionNode | undefined): GithubGraphqlError => {
   const locations = (error.locations ?? []).map(({ line, column }) => ({ line, column }));
-  const argument = /^Unknown argument "(\w+)" on field "(\w+)\.(\w+)"\.$/.exec(error.message);
+  const argument = /^Unknown argument "(\w+)" on field "(\w+)\.(\w+)"\./.exec(error.message);
   if (argument) {
     return { extensions: { code: 'argumentNotAccepted', name: argument[3], typeName: 'Field', argumentName: argument[1] }, locations, message: `Field '${argument[3]}' doesn't accept argument '${argument[1]}'` };
   }
@@ -209,13 +209,14 @@ const OTHER_RULES = specifiedRules.filter((rule) => rule !== FieldsOnCorrectType
  * an argument a field does not take, a declared variable never used, a variable value its type
  * does not accept (`Variable $ids of type [ID!]! was provided invalid value`). One difference is
  * deliberate: GitHub ignores a variable the document does not declare, so a misspelt variable name
- * quietly becomes null; the fake refuses it.
+ * quietly becomes null; the fake refuses it. `knownFields` defaults to what the fake serves.
  */
 export const checkGraphqlRequest = (
   schema: GraphQLSchema,
   query: string,
   variables: Record<string, unknown>,
   operationName: string | undefined,
+  knownFields: Record<string, readonly string[]> = KNOWN_FIELDS,
 ): { document: DocumentNode } | { errors: GithubGraphqlError[] } => {
   let document: DocumentNode;
   try {
@@ -224,7 +225,7 @@ export const checkGraphqlRequest = (
     return { errors: [parseError(query, error as GraphQLError)] };
   }
   const operation = operationOf(document, operationName);
-  const errors = [...undefinedFields(schema, document), ...validate(schema, document, OTHER_RULES).map((e) => githubValidationError(e, operation))];
+  const errors = [...undefinedFields(schema, document, knownFields), ...validate(schema, document, OTHER_RULES).map((e) => githubValidationError(e, operation))];
   if (errors.length > 0) return { errors };
   if (!operation) return { errors: [{ message: operationName === undefined ? 'An operation name is required' : `No operation named "${operationName}"` }] };
   const declared = new Set((operation.variableDefinitions ?? []).map((d) => d.variable.name.value));
