@@ -3,9 +3,13 @@ import { CloudTrailClient, DeleteTrailCommand, DescribeTrailsCommand, GetTrailSt
 import { DeleteDetectorCommand, GetDetectorCommand, GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import { GetAccountAuthorizationDetailsCommand, GetAccountSummaryCommand, IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetBucketAclCommand, GetBucketCorsCommand, GetBucketVersioningCommand, ListBucketsCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import Bottleneck from 'bottleneck';
 import { Kind, TypeInfo, getNamedType, parse, visit, visitWithTypeInfo } from 'graphql';
+import { s3ControlClientClass } from '../../src/collectors/aws-s3/clients.js';
 import { DEPLOY_KEYS_QUERY, OUTSIDE_COLLABORATORS_QUERY, REPOSITORY_PAGE_QUERY } from '../../src/collectors/github/queries.js';
 import { createOctokit } from '../../src/github/client.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -148,6 +152,21 @@ describe('strict fakes: what the fakes do not model is refused with the service\
         [['NotImplemented', 501], ['NotImplemented', 501]],
       );
       assert.ok((await s3.send(new GetBucketAclCommand({ Bucket: 'acme-rockets-backups' }))).Grants);
+    });
+
+    it('S3 Control: a route the fake does not model is NotImplemented, an unknown argument InvalidArgument', async () => {
+      // The client class posture builds for an endpoint override (S3 Control's rules would put the account id in the host).
+      const S3Control = s3ControlClientClass(aws.url);
+      const control = client(new S3Control({ region: 'us-east-1', requestHandler: new NodeHttpHandler(), retryStrategy: new ConfiguredRetryStrategy(1) }));
+      const account = aws.manifest.account;
+      const put = await refusal(control.send(new PutPublicAccessBlockCommand({ AccountId: account, PublicAccessBlockConfiguration: { BlockPublicAcls: true } })));
+      assert.deepEqual([put.name, put.status], ['NotImplemented', 501]);
+      const misspelt = client(new S3Control({ region: 'us-east-1', requestHandler: new NodeHttpHandler(), retryStrategy: new ConfiguredRetryStrategy(1) }));
+      editRequest(misspelt, (request) => {
+        request.query = { ...request.query, accountId: account };
+      });
+      assert.deepEqual(await refusal(misspelt.send(new GetPublicAccessBlockCommand({ AccountId: account }))), { name: 'InvalidArgument', status: 400, message: 'GetPublicAccessBlock does not take the argument accountId.' });
+      assert.ok((await control.send(new GetPublicAccessBlockCommand({ AccountId: account }))).PublicAccessBlockConfiguration);
     });
   });
 
