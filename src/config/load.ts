@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PostureError } from '../cli/errors.js';
-import { isNode } from 'yaml';
+import { isMap, isNode, isScalar } from 'yaml';
 import { loadYamlDocument, type ParsedYaml, type SchemaSet } from '../facts/documents.js';
 import type { SuppressionSource } from '../engine/suppressions.js';
 import type { Suppression } from '../engine/types.js';
@@ -35,8 +35,10 @@ const checkExclusive = (config: PostureConfig, file: string, parsed: ParsedYaml)
   const has = (keys: string[]): boolean => keys.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), config) !== undefined;
   for (const [first, second, hint] of EXCLUSIVE) {
     if (!has(first) || !has(second)) continue;
-    const node = parsed.doc.getIn(second, true);
-    const line = isNode(node) && node.range ? parsed.counter.linePos(node.range[0]).line : undefined;
+    // The line of the key itself: a list's value starts on the line after it.
+    const parent = parsed.doc.getIn(second.slice(0, -1), true);
+    const key = isMap(parent) ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === second.at(-1))?.key : undefined;
+    const line = isNode(key) && key.range ? parsed.counter.linePos(key.range[0]).line : undefined;
     throw new PostureError('config-invalid', `${first.join('.')} and ${second.join('.')} exclude each other: ${hint}`, { file, line });
   }
 };
