@@ -22,7 +22,7 @@ export const IAM_ACTIONS: Record<string, ActionEntry> = {
   'sts.AssumeRole': { action: 'sts:AssumeRole', purpose: 'assuming --aws-role-arn, or the role of each account of aws.accounts or aws.organization', grantedTo: 'caller' },
   // Asked with the credentials posture runs with, in the organization's management account or a
   // delegated administrator account; each account is then read through its own role.
-  'organizations.ListAccounts': { action: 'organizations:ListAccounts', purpose: 'the accounts of the AWS Organization to scan (aws.organization only)' },
+  'organizations.ListAccounts': { action: 'organizations:ListAccounts', purpose: 'the accounts of the AWS Organization to scan' },
   'iam.GenerateCredentialReport': { action: 'iam:GenerateCredentialReport', purpose: 'requesting a fresh credential report' },
   'iam.GetCredentialReport': { action: 'iam:GetCredentialReport', purpose: 'passwords, MFA and access keys of every user and the root user' },
   'iam.GetAccountPasswordPolicy': { action: 'iam:GetAccountPasswordPolicy', purpose: 'the account password policy' },

@@ -14,6 +14,10 @@ const FULL: ScanOptions = {
   extraNeeds: { 'aws.s3.bucket': ['tags'] },
 };
 
+/** The demo account reached through aws.organization: the only way ListAccounts is called. */
+const FULL_ORGANIZATION: ScanOptions = { ...FULL, organization: true };
+const THROUGH_ORGANIZATION = new Set(['organizations.ListAccounts']);
+
 /** The declared operations whose action the scanning identity is granted: the matrix's rows. */
 const DECLARED = Object.entries(IAM_ACTIONS)
   .filter(([, entry]) => entry.action !== null && entry.grantedTo !== 'caller')
@@ -47,27 +51,34 @@ const gapKey = (gap: Gap): string => `${gap.resource} ${[...gap.attributes].sort
 describe('denied permissions: each AWS action the collectors declare, denied on its own', function () {
   this.timeout(300_000);
 
-  let baseline: ScanOutcome;
+  let direct: ScanOutcome;
+  let viaOrganization: ScanOutcome;
   let faultFree: Map<string, string>;
 
   before(async () => {
-    baseline = await scanDemo(FULL);
-    faultFree = statusMap(baseline.result);
-    assert.deepEqual(baseline.facts.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam complete', 'aws-s3 complete']);
+    direct = await scanDemo(FULL);
+    viaOrganization = await scanDemo(FULL_ORGANIZATION);
+    faultFree = statusMap(direct.result);
+    for (const run of [direct, viaOrganization]) assert.deepEqual(run.facts.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam complete', 'aws-s3 complete']);
+    assert.deepEqual(statusMap(viaOrganization.result), faultFree, 'the account found through the organization gives the same findings');
   });
 
   it('a full run calls exactly the declared operations: a call without a declaration in src/aws/iam-actions.ts fails here', () => {
-    const undeclared = baseline.awsLog.filter((e) => actionOfLogged(e.service, e.operation) === undefined).map((e) => `${e.service}.${e.operation}`);
+    const log = [...direct.awsLog, ...viaOrganization.awsLog];
+    const undeclared = log.filter((e) => actionOfLogged(e.service, e.operation) === undefined).map((e) => `${e.service}.${e.operation}`);
     assert.deepEqual([...new Set(undeclared)], []);
-    const called = new Set(baseline.awsLog.map((e) => actionOfLogged(e.service, e.operation)).filter((a): a is string => typeof a === 'string'));
+    // sts:AssumeRole (the organization's role) is granted to the caller, outside the matrix.
+    const callers = new Set(Object.values(IAM_ACTIONS).filter((e) => e.grantedTo === 'caller').map((e) => e.action));
+    const called = new Set(log.map((e) => actionOfLogged(e.service, e.operation)).filter((a): a is string => typeof a === 'string' && !callers.has(a)));
     assert.deepEqual([...called].sort(), [...new Set(DECLARED.map((d) => d.action))].sort(), 'every declared action is exercised by the matrix');
   });
 
   for (const { operation, action } of DECLARED) {
     it(`${action} (${operation}) denied: only findings fed by it change, to unknown, and the gap names ${action}`, async () => {
+      const baseline = THROUGH_ORGANIZATION.has(operation) ? viaOrganization : direct;
       const target = fakeOperation(operation, action);
       const fault: Fault = { ...target, kind: 'access-denied' };
-      const denied = await scanDemo({ ...FULL, awsFaults: [fault] });
+      const denied = await scanDemo({ ...(THROUGH_ORGANIZATION.has(operation) ? FULL_ORGANIZATION : FULL), awsFaults: [fault] });
       assert.ok(
         denied.awsLog.some((e) => e.fault === 'access-denied' && e.service === target.service && e.operation === target.operation),
         `${operation} was not called, so its denial tests nothing`,

@@ -14,13 +14,15 @@ import type { FactsDocument, ResourceKind } from '../../src/facts/types.js';
 import { createLogger } from '../../src/util/logger.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { startDemoAws, withEnv } from '../support/fake-aws/index.js';
+import { fakeOrganizations } from '../support/fake-aws/organizations.js';
 import { createFakeS3, DEMO_AWS_S3, loadFakeS3State, type FakeS3State } from '../support/fake-aws/s3.js';
-import type { AwsRequest, CallLogEntry, Fault, FaultKind } from '../support/fake-aws/server.js';
+import type { AwsRequest, CallLogEntry, FakeService, Fault, FaultKind } from '../support/fake-aws/server.js';
 import { startDemoGithub, type FakeGithubFault, type FakeGithubFaultKind, type FakeGithubLogEntry, type FakeGithubRequest } from '../support/fake-github/index.js';
 
 /** The instant the demo estate is shifted to and scanned at, so that every run sees the same ages. */
 export const SCAN_TIME = new Date('2026-01-15T12:00:00Z');
 export const TOOL = { name: 'posture', version: 'test' };
+const DEMO_ACCOUNT = '123456789012';
 
 export const rules: Rule[] = loadRules([{ dir: BUILTIN_RULES_DIR, builtin: true }], createSchemaSet(), loadCsfCatalogue());
 const needs = neededAttributes(rules);
@@ -96,6 +98,11 @@ export type ScanOptions = {
   extraNeeds?: Partial<Record<ResourceKind, string[]>>;
   /** Wait this long after the scan before reading the call logs: a slow answer is logged when it is sent, after the client gave up on it. */
   settleMs?: number;
+  /**
+   * Reach the demo account through `aws.organization`: the fake Organizations lists it as the one
+   * member, and its role (posture-audit) is assumed by both AWS collectors.
+   */
+  organization?: boolean;
 };
 
 export type ScanOutcome = { facts: FactsDocument; result: ResultDocument; awsLog: CallLogEntry[]; githubLog: FakeGithubLogEntry[] };
@@ -107,7 +114,8 @@ export type ScanOutcome = { facts: FactsDocument; result: ResultDocument; awsLog
  */
 export const scanDemo = async (options: ScanOptions = {}): Promise<ScanOutcome> => {
   const sources = options.sources ?? ['aws', 'github'];
-  const aws = await startDemoAws({ now: SCAN_TIME, ...(options.s3State ? { extraServices: { s3: createFakeS3(options.s3State(loadFakeS3State(DEMO_AWS_S3))) } } : {}) });
+  const organizations: Record<string, FakeService> = options.organization ? { organizations: fakeOrganizations({ managementAccount: DEMO_ACCOUNT, accounts: [{ Id: DEMO_ACCOUNT, Name: 'acme-rockets', State: 'ACTIVE' }] }) } : {};
+  const aws = await startDemoAws({ now: SCAN_TIME, extraServices: { ...(options.s3State ? { s3: createFakeS3(options.s3State(loadFakeS3State(DEMO_AWS_S3))) } : {}), ...organizations } });
   aws.faults.push(...(options.awsFaults ?? []));
   const github = await startDemoGithub({ faults: options.githubFaults ?? [] });
   const restore = withEnv({ ...aws.env, AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined });
@@ -125,7 +133,7 @@ export const scanDemo = async (options: ScanOptions = {}): Promise<ScanOutcome> 
     scanTime: SCAN_TIME,
     logger: createLogger({ level: 'silent' }),
     needs: (kind: ResourceKind) => new Set([...(needs.get(kind) ?? []), ...(options.extraNeeds?.[kind] ?? [])]),
-    config: {},
+    config: options.organization ? { aws: { organization: { roleName: 'posture-audit' } } } : {},
     options: { awsRegions: 'us-east-1,eu-west-1', ...github.options },
     excludes: [],
     env: { ...process.env, ...github.env },
