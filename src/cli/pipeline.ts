@@ -106,6 +106,8 @@ export type CollectInput = {
   sources?: string;
   exclude?: string[];
   scanTime?: Date;
+  /** `--tree-id`: the tree's identity instead of its origin remote or directory name. */
+  treeId?: string;
   ruleSet: RuleSet;
   collectorOptions: Record<string, unknown>;
   /** Attributes the threat model reads (exposure, tags for selectors), beyond the rules'. */
@@ -122,6 +124,8 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
   const root = path.resolve(rt.cwd, input.target);
   if (!existsSync(root)) throw new PostureError('path-missing', 'path to scan does not exist', { file: input.target });
   if (!statSync(root).isDirectory()) throw new PostureError('path-missing', 'path to scan is not a directory', { file: input.target });
+  if (input.treeId !== undefined && !/^\S+$/.test(input.treeId)) throw new PostureError('usage', `--tree-id "${input.treeId}" must be one word without spaces`);
+  const treeId = input.treeId ?? treeIdOf(root);
   const collectors = resolveSources(input.sources, input.loaded.config);
   const needs = neededAttributes(input.ruleSet.rules);
   for (const [kind, attributes] of input.extraNeeds ?? []) needs.set(kind, new Set([...(needs.get(kind) ?? []), ...attributes]));
@@ -143,7 +147,7 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
     collectors,
     context: {
       root,
-      treeId: treeIdOf(root),
+      treeId,
       scanTime: input.scanTime ?? new Date(),
       logger: rt.logger,
       needs: (kind: ResourceKind) => needs.get(kind) ?? new Set<string>(),
@@ -161,13 +165,13 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
       ...(shard ? { shard } : {}),
     },
     tool: rt.tool,
-    targets: { path: input.target, treeId: treeIdOf(root) },
+    targets: { path: input.target, treeId },
     demo: input.demo,
     isolation: { concurrency: limits.concurrency ?? {} },
     ...(display ? { progress: display } : {}),
   }).finally(() => display?.stop());
   if (shard) {
-    const planId = planIdOf({ configHash: input.loaded.hash, rulesHash: input.ruleSet.hash, sources: collectors.map((c) => c.id).sort(), treeId: treeIdOf(root), options: input.collectorOptions });
+    const planId = planIdOf({ configHash: input.loaded.hash, rulesHash: input.ruleSet.hash, sources: collectors.map((c) => c.id).sort(), treeId, options: input.collectorOptions });
     facts.shard = { k: shard.k, n: shard.n, planId, units: shard.covered() };
   }
   validateFacts(rt, facts, 'facts (as collected)');

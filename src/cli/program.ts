@@ -45,6 +45,7 @@ type CommonOptions = {
   sources?: string;
   exclude?: string[];
   scanTime?: string;
+  treeId?: string;
   rulesDir?: string[];
   rules?: string;
   excludeRules?: string;
@@ -81,6 +82,7 @@ const addCollectOptions = (command: Command): Command => {
     .option('--sources <ids>', `comma-separated collectors to run, or "all" (available: ${collectorRegistry().map((c) => c.id).join(', ')}; default: those that need no credentials)`)
     .option('--exclude <pattern>', 'skip paths matching this gitignore-style pattern (repeatable; default .git, node_modules, vendor)', repeatable)
     .option('--scan-time <iso>', 'the clock that ages are computed against (default: now)')
+    .option('--tree-id <id>', 'identity of the source tree in findings and fingerprints, so that checkouts in different places match (default: the origin remote URL, else the directory name)')
     .option('--progress', 'show progress on stderr (default: on a terminal, outside CI)')
     .option('--no-progress', 'never show progress')
     .addOption(new Option('--demo', 'mark the data as simulated').hideHelp());
@@ -99,7 +101,7 @@ const addCollectOptions = (command: Command): Command => {
 };
 
 const collectorOptionsOf = (options: CommonOptions): Record<string, unknown> => {
-  const known = new Set(['config', 'sources', 'exclude', 'scanTime', 'rulesDir', 'rules', 'excludeRules', 'failOn', 'failOnGaps', 'require', 'format', 'out', 'demo', 'threatModel', 'shard', 'shardCount', 'progress']);
+  const known = new Set(['config', 'sources', 'exclude', 'scanTime', 'treeId', 'rulesDir', 'rules', 'excludeRules', 'failOn', 'failOnGaps', 'require', 'format', 'out', 'demo', 'threatModel', 'shard', 'shardCount', 'progress']);
   return Object.fromEntries(Object.entries(options).filter(([key]) => !known.has(key)));
 };
 
@@ -147,6 +149,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       sources: options.sources,
       exclude: options.exclude,
       scanTime,
+      ...(options.treeId !== undefined ? { treeId: options.treeId } : {}),
       ruleSet,
       collectorOptions: collectorOptionsOf(options),
       extraNeeds: threatModelAttributes(rt.schemas, threatModel),
@@ -184,6 +187,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       sources: options.sources,
       exclude: options.exclude,
       scanTime: parseScanTime(options.scanTime),
+      ...(options.treeId !== undefined ? { treeId: options.treeId } : {}),
       ruleSet,
       collectorOptions: collectorOptionsOf(options),
       extraNeeds: threatModelAttributes(rt.schemas, threatModelOf(rt, options.threatModel)),
