@@ -72,6 +72,17 @@ export const parseScanTime = (value: string | undefined): Date | undefined => {
   return date;
 };
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `--deadline 90s`, `30m`, `2h`, `1500ms`: a unit is required, so that `--deadline 30` cannot mean two things. */
+export const parseDeadline = (value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  const ms = match ? Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] ?? 0)) : NaN;
+  if (!(ms >= 1000)) throw new PostureError('usage', `--deadline "${value}" is not a duration of at least 1 s, such as 90s, 30m or 2h`);
+  return ms;
+};
+
 export type RuleSet = {
   rules: Rule[];
   /** Every rule loaded, before selection: for checks that concern the rule files themselves. */
@@ -108,6 +119,8 @@ export type CollectInput = {
   scanTime?: Date;
   /** `--tree-id`: the tree's identity instead of its origin remote or directory name. */
   treeId?: string;
+  /** `--deadline`, in milliseconds: beats limits.deadlineMs of posture.yaml. */
+  deadlineMs?: number;
   ruleSet: RuleSet;
   collectorOptions: Record<string, unknown>;
   /** Attributes the threat model reads (exposure, tags for selectors), beyond the rules'. */
@@ -141,6 +154,7 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
     rt.redactor = createRedactor({ env: rt.env });
   }
   const controller = new AbortController();
+  const deadlineMs = input.deadlineMs ?? limits.deadlineMs;
   const shard = input.shard ? createShard(input.shard.k, input.shard.n) : undefined;
   const display = progressWanted(input.progress, rt.env, process.stderr) ? createProgressDisplay(process.stderr) : undefined;
   const facts = await runCollectors({
@@ -168,6 +182,7 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
     targets: { path: input.target, treeId },
     demo: input.demo,
     isolation: { concurrency: limits.concurrency ?? {} },
+    ...(deadlineMs !== undefined ? { deadline: { ms: deadlineMs, abort: () => controller.abort() } } : {}),
     ...(display ? { progress: display } : {}),
   }).finally(() => display?.stop());
   if (shard) {
