@@ -281,9 +281,9 @@ const collectAccount = async (ctx: CollectContext, settings: AwsSettings, tuning
   }
 };
 
-/** Every account of aws.accounts, else the one the credentials (or --aws-role-arn) reach. */
+/** Every account of aws.accounts or aws.organization, else the one the credentials (or --aws-role-arn) reach. */
 const collectAwsIam = (ctx: CollectContext, tuning: AwsIamTuning): Promise<CollectorOutput> =>
-  forEachAccount(ctx, awsSettings(ctx), (settings) => collectAccount(ctx, settings, tuning));
+  forEachAccount(ctx, awsSettings(ctx), (settings) => collectAccount(ctx, settings, tuning), tuning);
 
 /** Builds the collector; tests pass shorter delays, the registry uses the defaults. */
 export const createAwsIamCollector = (tuning: AwsIamTuning = {}): Collector => ({
