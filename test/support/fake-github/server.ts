@@ -6,6 +6,7 @@ import type { FakeGithubFixtures, FakeOrganization, FakeRepository } from './fix
 import { executeGraphql, githubSchema, type GraphqlBudget } from './graphql.js';
 import { effectiveBranchRules } from './rulesets.js';
 import { CHECKS_ROUTES, handleChecksRoute } from './checks.js';
+import { checkParameters } from './parameters.js';
 
 type Schemas = components['schemas'];
 
@@ -86,7 +87,8 @@ export type FakeGithub = {
 
 const DOCS = 'https://docs.github.com/rest';
 
-const ROUTES = [
+/** Every route the fake answers; parameters.ts lists what each takes (a parity test keeps the two equal). */
+export const FAKE_GITHUB_ROUTES = [
   'GET /user',
   'GET /rate_limit',
   'GET /orgs/{org}',
@@ -107,9 +109,9 @@ const ROUTES = [
   ...CHECKS_ROUTES,
 ] as const;
 
-type Route = (typeof ROUTES)[number];
+type Route = (typeof FAKE_GITHUB_ROUTES)[number];
 
-const compiled = ROUTES.map((route) => {
+const compiled = FAKE_GITHUB_ROUTES.map((route) => {
   const [method, template] = route.split(' ') as [string, string];
   const names: string[] = [];
   const pattern = new RegExp(`^${template.replace(/\{([a-z_]+)\}/g, (_, name: string) => (names.push(name), '([^/]+)'))}/?$`);
@@ -456,6 +458,11 @@ export const startFakeGithub = async (fixtures: FakeGithubFixtures, options: Fak
           return;
         }
         if (!isGraphql && !isAppAuth && request.route !== 'GET /rate_limit') rest.remaining--;
+        const refused = checkParameters(request.route, request.query, body);
+        if (refused) {
+          send(refused, fault?.kind);
+          return;
+        }
         if (isGraphql) {
           const result = await executeGraphql(fixtures, (body ?? {}) as Record<string, unknown>, graphqlBudget);
           send({ status: 200, body: result }, fault?.kind);
