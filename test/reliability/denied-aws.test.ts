@@ -14,10 +14,23 @@ const FULL: ScanOptions = {
   extraNeeds: { 'aws.s3.bucket': ['tags'] },
 };
 
-/** The declared operations whose action the scanning identity is granted: the matrix's rows. */
+/** Every declared operation that needs an action: the matrix's rows. */
 const DECLARED = Object.entries(IAM_ACTIONS)
-  .filter(([, entry]) => entry.action !== null && entry.grantedTo !== 'caller')
-  .map(([operation, entry]) => ({ operation, action: entry.action as string }));
+  .filter(([, entry]) => entry.action !== null)
+  .map(([operation, entry]) => ({ operation, action: entry.action as string, caller: entry.grantedTo === 'caller' }));
+
+/** The demo account, and the role in it that the role-based runs assume. */
+const ACCOUNT = '123456789012';
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/posture-scan`;
+
+/**
+ * The two ways a role is given: --aws-role-arn, and posture.yaml's aws.accounts. Actions granted to
+ * the caller (sts:AssumeRole) are denied in a run of each; the rest in runs without a role.
+ */
+const ROLE_RUNS: { via: string; scan: ScanOptions }[] = [
+  { via: '--aws-role-arn', scan: { ...FULL, options: { awsRoleArn: ROLE_ARN } } },
+  { via: 'aws.accounts', scan: { ...FULL, config: { aws: { accounts: [{ id: ACCOUNT, roleArn: ROLE_ARN }] } } } },
+];
 
 /** The fake names S3 and S3 Control operations by the IAM action that authorises them, as S3's own errors do. */
 const fakeOperation = (operation: string, action: string): { service: string; operation: string } => {
@@ -49,21 +62,54 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
 
   let baseline: ScanOutcome;
   let faultFree: Map<string, string>;
+  const roleBaselines = new Map<string, ScanOutcome>();
 
   before(async () => {
     baseline = await scanDemo(FULL);
     faultFree = statusMap(baseline.result);
     assert.deepEqual(baseline.facts.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam complete', 'aws-s3 complete']);
+    for (const run of ROLE_RUNS) roleBaselines.set(run.via, await scanDemo(run.scan));
   });
 
-  it('a full run calls exactly the declared operations: a call without a declaration in src/aws/iam-actions.ts fails here', () => {
-    const undeclared = baseline.awsLog.filter((e) => actionOfLogged(e.service, e.operation) === undefined).map((e) => `${e.service}.${e.operation}`);
+  it('the full runs call exactly the declared operations: a call without a declaration in src/aws/iam-actions.ts fails here', () => {
+    const log = [...baseline.awsLog, ...[...roleBaselines.values()].flatMap((outcome) => outcome.awsLog)];
+    const undeclared = log.filter((e) => actionOfLogged(e.service, e.operation) === undefined).map((e) => `${e.service}.${e.operation}`);
     assert.deepEqual([...new Set(undeclared)], []);
-    const called = new Set(baseline.awsLog.map((e) => actionOfLogged(e.service, e.operation)).filter((a): a is string => typeof a === 'string'));
+    const called = new Set(log.map((e) => actionOfLogged(e.service, e.operation)).filter((a): a is string => typeof a === 'string'));
     assert.deepEqual([...called].sort(), [...new Set(DECLARED.map((d) => d.action))].sort(), 'every declared action is exercised by the matrix');
+    // Through a role, the scan reads the same account and finds the same.
+    for (const [via, outcome] of roleBaselines) {
+      assert.deepEqual(outcome.facts.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam complete', 'aws-s3 complete'], via);
+      assert.deepEqual(changes(faultFree, statusMap(outcome.result)), [], via);
+      assert.ok(outcome.awsLog.some((e) => e.service === 'sts' && e.operation === 'AssumeRole'), via);
+    }
   });
 
-  for (const { operation, action } of DECLARED) {
+  for (const { operation, action } of DECLARED.filter((d) => d.caller)) {
+    for (const run of ROLE_RUNS) {
+      it(`${action} (${operation}) denied, the role given in ${run.via}: the whole account is a gap naming ${action}, nothing passes, nothing is read with the caller's own credentials`, async () => {
+        const target = fakeOperation(operation, action);
+        const denied = await scanDemo({ ...run.scan, awsFaults: [{ ...target, kind: 'access-denied' }] });
+        assert.ok(denied.awsLog.some((e) => e.fault === 'access-denied' && e.service === target.service && e.operation === target.operation), `${operation} was not called`);
+        assert.deepEqual([...new Set(denied.awsLog.map((e) => `${e.service}.${e.operation}`))], [operation], 'only the role was asked for');
+        for (const source of denied.facts.sources) {
+          assert.equal(source.status, 'failed', source.id);
+          assert.match(source.reason ?? '', new RegExp(`${ROLE_ARN}.*${action}`), source.id);
+          assert.deepEqual(
+            source.gaps.map((g) => `${g.resource} ${g.attributes.join(',')} ${g.permission}`),
+            [`aws:${ACCOUNT} * ${action}`],
+            `${source.id}: ${JSON.stringify(source.gaps)}`,
+          );
+        }
+        assert.deepEqual(denied.facts.resources, []);
+        assert.deepEqual(denied.result.findings.map((f) => `${f.ruleId} ${f.status}`), [], 'no finding: nothing passes or fails on an account that could not be read');
+        // The coverage section says which sources could not see, and why.
+        assert.deepEqual(denied.result.coverage.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam failed', 'aws-s3 failed']);
+      });
+    }
+  }
+
+  for (const { operation, action } of DECLARED.filter((d) => !d.caller)) {
     it(`${action} (${operation}) denied: only findings fed by it change, to unknown, and the gap names ${action}`, async () => {
       const target = fakeOperation(operation, action);
       const fault: Fault = { ...target, kind: 'access-denied' };
