@@ -69,6 +69,9 @@ export const fakeOrganizations = (options: FakeOrganizationsOptions): FakeOrgani
       if (operation !== 'ListAccounts') return error(400, 'UnknownOperationException', `Unknown operation ${operation}`);
       if (options.notInUse) return error(400, 'AWSOrganizationsNotInUseException', "Your account is not a member of an organization.");
       const body = JSON.parse(request.body.toString('utf8') || '{}') as { NextToken?: string; MaxResults?: number };
+      // A member ListAccounts does not have is refused: ignoring it would let a misspelt parameter pass unnoticed.
+      const unknown = Object.keys(body).filter((key) => key !== 'NextToken' && key !== 'MaxResults');
+      if (unknown.length > 0) return error(400, 'InvalidInputException', `ListAccounts has no parameter ${unknown.join(', ')}`);
       requests.push({ ...(body.MaxResults !== undefined ? { maxResults: body.MaxResults } : {}), ...(body.NextToken ? { nextToken: body.NextToken } : {}) });
       if (body.MaxResults !== undefined && (body.MaxResults < 1 || body.MaxResults > 20)) {
         return error(400, 'InvalidInputException', 'You provided a value that does not match the required pattern: MaxResults must be between 1 and 20.');
