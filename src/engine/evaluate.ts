@@ -30,7 +30,8 @@ export type CompiledRule = {
   condition: JsonSchema;
   when?: JsonSchema;
   test: ValidateFunction;
-  explain: ValidateFunction;
+  /** The same condition with every error collected: compiled on the rule's first failure only. */
+  explain: () => ValidateFunction;
   applies?: ValidateFunction;
   roots: string[];
   /** `requires` split into segments once, not per resource. */
@@ -44,6 +45,9 @@ export type Decision = {
 };
 
 export type Engine = {
+  /** The clock the engine ages against: a compiled rule holds times derived from it. */
+  scanTime: Date;
+  /** Compiles a rule with its parameters; the same rule and parameters compile once per engine. */
   compile: (rule: Rule, params: Record<string, unknown>) => CompiledRule;
   decide: (compiled: CompiledRule, resource: Pick<Resource, 'attributes'>) => Decision;
 };
@@ -53,23 +57,43 @@ export const createEngine = (scanTime: Date): Engine => {
   const fast = createAjv();
   const thorough = createAjv({ allErrors: true });
   const threeValued = createThreeValued(fast);
+  // Keyed by the rule object and its parameters' values, so an engine kept across evaluations
+  // (the rule tests, the benchmark, a long-running caller) compiles each rule once.
+  const compiledRules = new WeakMap<Rule, Map<string, CompiledRule>>();
 
   const compile = (rule: Rule, params: Record<string, unknown>): CompiledRule => {
+    const key = JSON.stringify(params);
+    let byParams = compiledRules.get(rule);
+    const cached = byParams?.get(key);
+    if (cached) return cached;
     const condition = substitute(rule.condition, params, scanTime) as JsonSchema;
     const when = rule.when === undefined ? undefined : (substitute(rule.when, params, scanTime) as JsonSchema);
     const primary = rule.csf[0]?.id as string;
-    return {
+    let explain: ValidateFunction | undefined;
+    const compiled: CompiledRule = {
       rule,
       params,
       csf: { function: functionOf(primary), category: categoryOf(primary), subcategories: rule.csf.map((c) => c.id) },
       condition,
       when,
       test: fast.compile(condition as object),
-      explain: thorough.compile(condition as object),
+      explain: () => (explain ??= thorough.compile(condition as object)),
       applies: when === undefined ? undefined : fast.compile(when as object),
       roots: [...new Set(rule.requires.map((p) => p.split('.')[0] as string))],
       required: rule.requires.map((p) => ({ path: p, segments: p.split('.') })),
     };
+    if (!byParams) {
+      byParams = new Map();
+      compiledRules.set(rule, byParams);
+    }
+    byParams.set(key, compiled);
+    return compiled;
+  };
+
+  const fail = (compiled: CompiledRule, attributes: Record<string, unknown>): Decision => {
+    const explain = compiled.explain();
+    explain(attributes);
+    return { status: 'fail', evidence: explainErrors(compiled, attributes, explain.errors ?? []) };
   };
 
   const decide = (compiled: CompiledRule, resource: Pick<Resource, 'attributes'>): Decision => {
@@ -89,8 +113,7 @@ export const createEngine = (scanTime: Date): Engine => {
     if (unknownPaths.length === 0) {
       if (compiled.applies && !compiled.applies(attributes)) return { status: 'not_applicable', evidence: [] };
       if (compiled.test(attributes)) return { status: 'pass', evidence: [] };
-      compiled.explain(attributes);
-      return { status: 'fail', evidence: explainErrors(compiled, attributes, compiled.explain.errors ?? []) };
+      return fail(compiled, attributes);
     }
     const undecided = (): Decision => ({
       status: 'unknown',
@@ -103,11 +126,10 @@ export const createEngine = (scanTime: Date): Engine => {
     const truth = threeValued(compiled.condition, attributes);
     if (truth === 'true') return { status: 'pass', evidence: [] };
     if (truth === 'unknown') return undecided();
-    compiled.explain(attributes);
-    return { status: 'fail', evidence: explainErrors(compiled, attributes, compiled.explain.errors ?? []) };
+    return fail(compiled, attributes);
   };
 
-  return { compile, decide };
+  return { scanTime, compile, decide };
 };
 
 const NOT_COLLECTED = 'not collected';
@@ -243,8 +265,20 @@ const severityOf = (rule: Rule, attributes: Record<string, unknown>): Severity =
   return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value) ? (value as Severity) : rule.severity;
 };
 
-/** Builds the finding for one decision. */
-export const toFinding = (compiled: CompiledRule, resource: Resource, decision: Decision): Finding => {
+/** How a finding names its resource. */
+export const resourceRef = (resource: Resource): Finding['resource'] => ({
+  kind: resource.kind,
+  id: resource.id,
+  name: resource.name,
+  source: resource.source,
+  ...(resource.scope ? { scope: resource.scope } : {}),
+});
+
+/**
+ * Builds the finding for one decision. `ref` lets the findings of one resource share one
+ * reference to it (every rule of its kind makes one), instead of a copy each.
+ */
+export const toFinding = (compiled: CompiledRule, resource: Resource, decision: Decision, ref: Finding['resource'] = resourceRef(resource)): Finding => {
   const { rule } = compiled;
   const context = { name: resource.name, id: resource.id, attributes: resource.attributes, params: compiled.params, evidenceCount: decision.evidence.length };
   let message: string;
@@ -264,7 +298,7 @@ export const toFinding = (compiled: CompiledRule, resource: Resource, decision: 
     ruleId: rule.id,
     status: decision.status,
     severity: severityOf(rule, resource.attributes),
-    resource: { kind: resource.kind, id: resource.id, name: resource.name, source: resource.source, ...(resource.scope ? { scope: resource.scope } : {}) },
+    resource: ref,
     csf: compiled.csf,
     threats: rule.threats,
     title: rule.title,
@@ -302,7 +336,11 @@ export type EvaluateOptions = {
   configHash: string;
   rulesHash: string;
   tool: { name: string; version: string };
+  /** An engine to reuse, with the rules it has compiled; one for another scan time is not used. */
+  engine?: Engine;
 };
+
+const NO_PARAMS: Record<string, unknown> = Object.freeze({});
 
 /** Code-unit order: stable across locales and far cheaper than localeCompare. */
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -312,17 +350,20 @@ const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium:
 
 /** The engine: a pure function of facts, rules, parameters, suppressions and scan time. */
 export const evaluate = (facts: FactsDocument, options: EvaluateOptions): ResultDocument => {
-  const engine = createEngine(options.scanTime);
-  const byKind = new Map<string, Resource[]>();
+  const engine = options.engine && options.engine.scanTime.getTime() === options.scanTime.getTime() ? options.engine : createEngine(options.scanTime);
+  const byKind = new Map<string, { resource: Resource; ref: Finding['resource'] }[]>();
   for (const resource of facts.resources) {
-    const list = byKind.get(resource.kind) ?? [];
-    list.push(resource);
-    byKind.set(resource.kind, list);
+    let list = byKind.get(resource.kind);
+    if (!list) {
+      list = [];
+      byKind.set(resource.kind, list);
+    }
+    list.push({ resource, ref: resourceRef(resource) });
   }
   const findings: Finding[] = [];
   for (const rule of options.rules) {
-    const compiled = engine.compile(rule, options.params.get(rule.id) ?? {});
-    for (const resource of byKind.get(rule.resource) ?? []) findings.push(toFinding(compiled, resource, engine.decide(compiled, resource)));
+    const compiled = engine.compile(rule, options.params.get(rule.id) ?? NO_PARAMS);
+    for (const { resource, ref } of byKind.get(rule.resource) ?? []) findings.push(toFinding(compiled, resource, engine.decide(compiled, resource), ref));
   }
   const suppressions = applySuppressions(findings, options.suppressions, options.scanTime);
   findings.sort(

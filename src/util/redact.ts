@@ -155,23 +155,61 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
   };
 
   const redactDeep = <T>(value: T): T => {
+    // Documents repeat the same strings many times over (rule titles, kinds, CSF ids, statuses):
+    // each distinct string is redacted once per call. The memo lives only as long as the call, so
+    // a secret registered later is never missed through a stale entry.
+    const memo = new Map<string, string>();
+    const text = (input: string): string => {
+      if (input.length < MIN_SECRET_LENGTH) return input;
+      let out = memo.get(input);
+      if (out === undefined) {
+        out = redact(input);
+        memo.set(input, out);
+      }
+      return out;
+    };
+    // Copy on write: a subtree without anything to redact is returned as it is, so a large
+    // document is not held twice in memory only to be serialised.
     const seen = new WeakMap<object, unknown>();
     const visit = (input: unknown): unknown => {
-      if (typeof input === 'string') return redact(input);
+      if (typeof input === 'string') return text(input);
       if (input === null || typeof input !== 'object') return input;
-      const cached = seen.get(input);
-      if (cached !== undefined) return cached;
-      if (Array.isArray(input)) {
-        const copy: unknown[] = [];
-        seen.set(input, copy);
-        for (const item of input) copy.push(visit(item));
-        return copy;
-      }
+      if (seen.has(input)) return seen.get(input);
       if (input instanceof Date) return input;
-      const copy: Record<string, unknown> = {};
-      seen.set(input, copy);
-      for (const [name, child] of Object.entries(input)) copy[redact(name)] = visit(child);
-      return copy;
+      // A cycle (never in JSON) is cut at its back edge rather than followed forever.
+      seen.set(input, input);
+      let out: unknown = input;
+      if (Array.isArray(input)) {
+        let copy: unknown[] | undefined;
+        for (let index = 0; index < input.length; index++) {
+          const item: unknown = input[index];
+          const redacted = visit(item);
+          if (copy === undefined && redacted !== item) copy = input.slice(0, index);
+          copy?.push(redacted);
+        }
+        if (copy !== undefined) out = copy;
+      } else {
+        const keys = Object.keys(input);
+        let copy: Record<string, unknown> | undefined;
+        for (let index = 0; index < keys.length; index++) {
+          const name = keys[index] as string;
+          const child = (input as Record<string, unknown>)[name];
+          const redactedName = text(name);
+          const redacted = visit(child);
+          if (copy === undefined && (redactedName !== name || redacted !== child)) {
+            copy = {};
+            // The members before this one came through unchanged.
+            for (let earlier = 0; earlier < index; earlier++) {
+              const key = keys[earlier] as string;
+              copy[key] = (input as Record<string, unknown>)[key];
+            }
+          }
+          if (copy !== undefined) copy[redactedName] = redacted;
+        }
+        if (copy !== undefined) out = copy;
+      }
+      seen.set(input, out);
+      return out;
     };
     return visit(value) as T;
   };

@@ -14,10 +14,28 @@ const FULL: ScanOptions = {
   extraNeeds: { 'aws.s3.bucket': ['tags'] },
 };
 
-/** The declared operations whose action the scanning identity is granted: the matrix's rows. */
+/** Operations called only when the accounts come from aws.organization. */
+const THROUGH_ORGANIZATION = new Set(['organizations.ListAccounts']);
+
+/** Every declared operation that needs an action: the matrix's rows. */
 const DECLARED = Object.entries(IAM_ACTIONS)
-  .filter(([, entry]) => entry.action !== null && entry.grantedTo !== 'caller')
-  .map(([operation, entry]) => ({ operation, action: entry.action as string }));
+  .filter(([, entry]) => entry.action !== null)
+  .map(([operation, entry]) => ({ operation, action: entry.action as string, caller: entry.grantedTo === 'caller' }));
+
+/** The demo account, and the role in it that the role-based runs assume. */
+const ACCOUNT = '123456789012';
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/posture-scan`;
+
+/**
+ * The two ways a role is given: --aws-role-arn, and posture.yaml's aws.accounts. Actions granted to
+ * the caller (sts:AssumeRole) are denied in a run of each; the rest in runs without a role.
+ */
+const ROLE_RUNS: { via: string; scan: ScanOptions }[] = [
+  { via: '--aws-role-arn', scan: { ...FULL, options: { awsRoleArn: ROLE_ARN } } },
+  { via: 'aws.accounts', scan: { ...FULL, config: { aws: { accounts: [{ id: ACCOUNT, roleArn: ROLE_ARN }] } } } },
+  // The fake Organizations lists the demo account, whose role posture-scan is assumed.
+  { via: 'aws.organization', scan: { ...FULL, organization: true } },
+];
 
 /** The fake names S3 and S3 Control operations by the IAM action that authorises them, as S3's own errors do. */
 const fakeOperation = (operation: string, action: string): { service: string; operation: string } => {
@@ -49,25 +67,62 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
 
   let baseline: ScanOutcome;
   let faultFree: Map<string, string>;
+  const roleBaselines = new Map<string, ScanOutcome>();
 
   before(async () => {
     baseline = await scanDemo(FULL);
     faultFree = statusMap(baseline.result);
     assert.deepEqual(baseline.facts.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam complete', 'aws-s3 complete']);
+    for (const run of ROLE_RUNS) roleBaselines.set(run.via, await scanDemo(run.scan));
   });
 
-  it('a full run calls exactly the declared operations: a call without a declaration in src/aws/iam-actions.ts fails here', () => {
-    const undeclared = baseline.awsLog.filter((e) => actionOfLogged(e.service, e.operation) === undefined).map((e) => `${e.service}.${e.operation}`);
+  it('the full runs call exactly the declared operations: a call without a declaration in src/aws/iam-actions.ts fails here', () => {
+    const log = [...baseline.awsLog, ...[...roleBaselines.values()].flatMap((outcome) => outcome.awsLog)];
+    const undeclared = log.filter((e) => actionOfLogged(e.service, e.operation) === undefined).map((e) => `${e.service}.${e.operation}`);
     assert.deepEqual([...new Set(undeclared)], []);
-    const called = new Set(baseline.awsLog.map((e) => actionOfLogged(e.service, e.operation)).filter((a): a is string => typeof a === 'string'));
+    const called = new Set(log.map((e) => actionOfLogged(e.service, e.operation)).filter((a): a is string => typeof a === 'string'));
     assert.deepEqual([...called].sort(), [...new Set(DECLARED.map((d) => d.action))].sort(), 'every declared action is exercised by the matrix');
+    // Through a role, the scan reads the same account and finds the same.
+    for (const [via, outcome] of roleBaselines) {
+      assert.deepEqual(outcome.facts.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam complete', 'aws-s3 complete'], via);
+      assert.deepEqual(changes(faultFree, statusMap(outcome.result)), [], via);
+      assert.ok(outcome.awsLog.some((e) => e.service === 'sts' && e.operation === 'AssumeRole'), via);
+    }
   });
 
-  for (const { operation, action } of DECLARED) {
+  for (const { operation, action } of DECLARED.filter((d) => d.caller)) {
+    for (const run of ROLE_RUNS) {
+      it(`${action} (${operation}) denied, the role given in ${run.via}: the whole account is a gap naming ${action}, nothing passes, nothing is read with the caller's own credentials`, async () => {
+        const target = fakeOperation(operation, action);
+        const denied = await scanDemo({ ...run.scan, awsFaults: [{ ...target, kind: 'access-denied' }] });
+        assert.ok(denied.awsLog.some((e) => e.fault === 'access-denied' && e.service === target.service && e.operation === target.operation), `${operation} was not called`);
+        // Listing the organization's accounts is the one call made with the caller's credentials.
+        const expected = run.via === 'aws.organization' ? ['organizations.ListAccounts', operation] : [operation];
+        assert.deepEqual([...new Set(denied.awsLog.map((e) => `${e.service}.${e.operation}`))].sort(), expected.sort(), 'only the role was asked for');
+        for (const source of denied.facts.sources) {
+          assert.equal(source.status, 'failed', source.id);
+          assert.match(source.reason ?? '', new RegExp(`${ROLE_ARN}.*${action}`), source.id);
+          assert.deepEqual(
+            source.gaps.map((g) => `${g.resource} ${g.attributes.join(',')} ${g.permission}`),
+            [`aws:${ACCOUNT} * ${action}`],
+            `${source.id}: ${JSON.stringify(source.gaps)}`,
+          );
+        }
+        assert.deepEqual(denied.facts.resources, []);
+        assert.deepEqual(denied.result.findings.map((f) => `${f.ruleId} ${f.status}`), [], 'no finding: nothing passes or fails on an account that could not be read');
+        // The coverage section says which sources could not see, and why.
+        assert.deepEqual(denied.result.coverage.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam failed', 'aws-s3 failed']);
+      });
+    }
+  }
+
+  for (const { operation, action } of DECLARED.filter((d) => !d.caller)) {
     it(`${action} (${operation}) denied: only findings fed by it change, to unknown, and the gap names ${action}`, async () => {
+      const organization = THROUGH_ORGANIZATION.has(operation) ? ROLE_RUNS.find((r) => r.via === 'aws.organization') : undefined;
+      const reference = organization ? (roleBaselines.get(organization.via) as ScanOutcome) : baseline;
       const target = fakeOperation(operation, action);
       const fault: Fault = { ...target, kind: 'access-denied' };
-      const denied = await scanDemo({ ...FULL, awsFaults: [fault] });
+      const denied = await scanDemo({ ...(organization?.scan ?? FULL), awsFaults: [fault] });
       assert.ok(
         denied.awsLog.some((e) => e.fault === 'access-denied' && e.service === target.service && e.operation === target.operation),
         `${operation} was not called, so its denial tests nothing`,
@@ -75,14 +130,14 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
       // A denial is not retried: one attempt per call.
       assert.ok(denied.awsLog.filter((e) => e.fault === 'access-denied').every((e) => e.attempt === 1));
 
-      const baseGaps = new Set(gapsOf(baseline).map(gapKey));
+      const baseGaps = new Set(gapsOf(reference).map(gapKey));
       const newGaps = gapsOf(denied).filter((gap) => !baseGaps.has(gapKey(gap)));
       for (const gap of newGaps) assert.equal(gap.permission, action, `a new gap names ${gap.permission ?? 'no permission'}: ${JSON.stringify(gap)}`);
 
       const after = statusMap(denied.result);
       const changed = changes(faultFree, after);
       const failedSources = denied.facts.sources.filter((s) => s.status === 'failed');
-      const baseResources = new Set(baseline.facts.resources.map((r) => r.id));
+      const baseResources = new Set(reference.facts.resources.map((r) => r.id));
       // What a gap covers: its resource (`user/*` covers every user), reading one of its
       // attributes (a dotted path counts by its first segment); a gap of the account or of a
       // region covers what the account's resources derive from it (the account's Block Public

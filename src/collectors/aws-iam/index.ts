@@ -200,7 +200,16 @@ const collectAccount = async (ctx: CollectContext, settings: AwsSettings, tuning
     const gaps: CoverageGap[] = [];
     const sts = session.client(STSClient, 'sts', home);
     const caller = await session.call('sts', 'GetCallerIdentity', (o) => sts.send(new GetCallerIdentityCommand({}), o));
-    if (!caller.ok) throw identityFailure(caller.failure, settings.roleArn);
+    if (!caller.ok) {
+      const failure = identityFailure(caller.failure, settings.roleArn);
+      const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(settings.roleArn ?? '')?.[1];
+      // A refused role leaves the whole account unread for want of the caller's sts:AssumeRole:
+      // a gap on the account that names it, as aws.accounts reports it.
+      if (roleAccount && failure.message.startsWith('could not assume')) {
+        return { status: 'failed', resources: [], reason: failure.message, gaps: [{ resource: `aws:${roleAccount}`, attributes: ['*'], reason: failure.message, permission: 'sts:AssumeRole' }] };
+      }
+      throw failure;
+    }
     const account = caller.value.Account as string;
     const identity = caller.value.Arn ?? account;
     const { regions, allFailure } = resolveRegions(ctx, settings.regions, sdkRegion, notes);
@@ -281,9 +290,9 @@ const collectAccount = async (ctx: CollectContext, settings: AwsSettings, tuning
   }
 };
 
-/** Every account of aws.accounts, else the one the credentials (or --aws-role-arn) reach. */
+/** Every account of aws.accounts or aws.organization, else the one the credentials (or --aws-role-arn) reach. */
 const collectAwsIam = (ctx: CollectContext, tuning: AwsIamTuning): Promise<CollectorOutput> =>
-  forEachAccount(ctx, awsSettings(ctx), (settings) => collectAccount(ctx, settings, tuning));
+  forEachAccount(ctx, awsSettings(ctx), (settings) => collectAccount(ctx, settings, tuning), tuning);
 
 /** Builds the collector; tests pass shorter delays, the registry uses the defaults. */
 export const createAwsIamCollector = (tuning: AwsIamTuning = {}): Collector => ({

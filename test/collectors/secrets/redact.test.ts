@@ -83,6 +83,22 @@ describe('redactor', () => {
     assert.deepEqual((out.tags as Record<string, unknown>).list, [`[secret:slack-token:${fp8(SLACK)}]`, 1, true, null]);
   });
 
+  it('redacts every mention of a repeated value, shares untouched parts, and sees secrets registered between calls', () => {
+    const redactor = createRedactor({ key: KEY });
+    const shared = { title: 'A rule title', kinds: ['aws.s3.bucket'] };
+    const input = { a: { note: `token ${GHP}`, rule: shared }, b: [{ note: `token ${GHP}`, rule: shared }], [`k-${GHP}`]: 1, later: 'hunter2hunter2 here' };
+    const first = redactor.redactDeep(input);
+    assert.ok(!JSON.stringify(first).includes(GHP));
+    assert.equal(first.a.note, `token [secret:github-token:${fp8(GHP)}]`);
+    assert.equal(first.b[0]?.note, first.a.note);
+    assert.equal(first.a.rule, shared, 'a subtree with nothing to redact is not copied');
+    assert.equal(first.later, 'hunter2hunter2 here');
+    redactor.add('hunter2hunter2', 'generic-credential');
+    const second = redactor.redactDeep(input);
+    assert.equal(second.later, `[secret:generic-credential:${fp8('hunter2hunter2')}] here`);
+    assert.equal(input.a.note, `token ${GHP}`, 'the input is untouched');
+  });
+
   it('plugs into the logger', () => {
     const lines: string[] = [];
     const redactor = createRedactor({ key: KEY });

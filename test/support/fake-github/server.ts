@@ -49,13 +49,19 @@ export type FakeGithubFault = {
   delayMs?: number;
 };
 
+/** One HTTP attempt as the fake saw it: a retried request is logged once per attempt. */
 export type FakeGithubLogEntry = {
   method: string;
   path: string;
   route: string;
+  /** The route template's parameters, percent-decoded (`owner`, `repo`, `org`, `branch`, ...). */
+  params: Record<string, string>;
+  /** 0 when the fault was a connection reset. */
   status: number;
   fault?: FakeGithubFaultKind;
   operation?: string;
+  /** For POST /graphql: the query's variables (node ids, cursors), to tell apart what each query asked for. */
+  variables?: Record<string, unknown>;
   /** Query string, for pagination checks. */
   search: string;
 };
@@ -364,8 +370,19 @@ export const startFakeGithub = async (fixtures: FakeGithubFixtures, options: Fak
         const isGraphql = request.route === 'POST /graphql';
         const isAppAuth = request.route.startsWith('POST /app/');
         const token = /^(?:token|bearer)\s+(.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+        const variables = operation ? (body as { variables?: unknown }).variables : undefined;
         const entry = (status: number, fault?: FakeGithubFaultKind) =>
-          log.push({ method, path: url.pathname, route: request.route, status, search: url.search, ...(fault ? { fault } : {}), ...(operation ? { operation } : {}) });
+          log.push({
+            method,
+            path: url.pathname,
+            route: request.route,
+            params: request.params,
+            status,
+            search: url.search,
+            ...(fault ? { fault } : {}),
+            ...(operation ? { operation } : {}),
+            ...(variables && typeof variables === 'object' ? { variables: variables as Record<string, unknown> } : {}),
+          });
         const rateHeaders = (): Record<string, string> => {
           const pool = isGraphql ? { limit: graphqlBudget.limit, remaining: graphqlBudget.remaining } : rest;
           return {
