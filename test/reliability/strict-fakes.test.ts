@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { CloudTrailClient, DeleteTrailCommand, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { DescribeOrganizationCommand, ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { DeleteDetectorCommand, GetDetectorCommand, GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import { GetAccountAuthorizationDetailsCommand, GetAccountSummaryCommand, IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetBucketAclCommand, GetBucketCorsCommand, GetBucketVersioningCommand, ListBucketsCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
@@ -13,7 +14,8 @@ import { s3ControlClientClass } from '../../src/collectors/aws-s3/clients.js';
 import { DEPLOY_KEYS_QUERY, OUTSIDE_COLLABORATORS_QUERY, REPOSITORY_PAGE_QUERY } from '../../src/collectors/github/queries.js';
 import { createOctokit } from '../../src/github/client.js';
 import { createLogger } from '../../src/util/logger.js';
-import { startDemoAws, withEnv, type FixtureFake } from '../support/fake-aws/index.js';
+import { DEMO_AWS_IAM, awsEnvFor, startDemoAws, withEnv, type FixtureFake } from '../support/fake-aws/index.js';
+import { startOrganizationAws } from '../support/fake-aws/organizations.js';
 import { startDemoGithub, githubSchema, type DemoGithub } from '../support/fake-github/index.js';
 import { checkGraphqlRequest, KNOWN_FIELDS } from '../support/fake-github/graphql-check.js';
 import { QUERY_PARAMETERS } from '../support/fake-github/parameters.js';
@@ -167,6 +169,32 @@ describe('strict fakes: what the fakes do not model is refused with the service\
       });
       assert.deepEqual(await refusal(misspelt.send(new GetPublicAccessBlockCommand({ AccountId: account }))), { name: 'InvalidArgument', status: 400, message: 'GetPublicAccessBlock does not take the argument accountId.' });
       assert.ok((await control.send(new GetPublicAccessBlockCommand({ AccountId: account }))).PublicAccessBlockConfiguration);
+    });
+  });
+
+  describe('fake AWS Organizations, through the AWS SDK', () => {
+    it('an unknown target is UnknownOperationException, MaxResults out of range or an unknown member InvalidInputException', async () => {
+      const org = await startOrganizationAws({ fixtures: DEMO_AWS_IAM, accounts: [{ Id: '210987654321', Name: 'staging' }] });
+      const restore = withEnv({ ...awsEnvFor(org.url), AWS_PROFILE: undefined });
+      const organizations = new OrganizationsClient({ region: 'us-east-1', maxAttempts: 1 });
+      const misspelt = new OrganizationsClient({ region: 'us-east-1', maxAttempts: 1 });
+      editRequest(misspelt, (request) => {
+        request.body = JSON.stringify({ MaxResult: 5 });
+      });
+      try {
+        const unknown = await refusal(organizations.send(new DescribeOrganizationCommand({})));
+        assert.deepEqual([unknown.name, unknown.status], ['UnknownOperationException', 400]);
+        const range = await refusal(organizations.send(new ListAccountsCommand({ MaxResults: 21 })));
+        assert.deepEqual([range.name, range.status], ['InvalidInputException', 400]);
+        const member = await refusal(misspelt.send(new ListAccountsCommand({ MaxResults: 5 })));
+        assert.deepEqual(member, { name: 'InvalidInputException', status: 400, message: 'ListAccounts has no parameter MaxResult' });
+        assert.deepEqual((await organizations.send(new ListAccountsCommand({ MaxResults: 5 }))).Accounts?.map((a) => a.Id), ['210987654321']);
+      } finally {
+        organizations.destroy();
+        misspelt.destroy();
+        restore();
+        await org.close();
+      }
     });
   });
 

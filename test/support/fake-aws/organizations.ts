@@ -66,7 +66,8 @@ export const fakeOrganizations = (options: FakeOrganizationsOptions): FakeOrgani
     error: (_request, status, code, message) => error(status, code, message),
     handle: (request, operation) => {
       if (request.method !== 'POST' || !String(request.headers['content-type'] ?? '').startsWith(CONTENT_TYPE)) return error(400, 'InvalidInputException', 'Expected a POST of application/x-amz-json-1.1');
-      if (operation !== 'ListAccounts') return error(400, 'UnknownOperationException', `Unknown operation ${operation}`);
+      // Coral-based JSON services name this error with its namespace and no message, as the fake CloudTrail does.
+      if (operation !== 'ListAccounts') return jsonResponse(CONTENT_TYPE, { __type: 'com.amazon.coral.service#UnknownOperationException' }, 400);
       if (options.notInUse) return error(400, 'AWSOrganizationsNotInUseException', "Your account is not a member of an organization.");
       const body = JSON.parse(request.body.toString('utf8') || '{}') as { NextToken?: string; MaxResults?: number };
       // A member ListAccounts does not have is refused: ignoring it would let a misspelt parameter pass unnoticed.
