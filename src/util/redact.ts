@@ -53,7 +53,14 @@ const AWS_SECRET_SHAPE = /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0
 /** How far from a key id a secret key is taken to belong to it (a credentials file, a JSON blob). */
 const PAIR_WINDOW = 240;
 
-type GenericPattern = { type: string; pattern: RegExp; group?: number };
+/**
+ * `scheme://user:password@` as a forward search. The credential pattern below finds the password
+ * by looking behind from every position, which is slow over a whole report; it runs only on text
+ * that has this shape somewhere.
+ */
+const URL_CREDENTIAL_SHAPE = /:\/\/[^\s/:@]{1,256}:[^\s/@]{1,256}@/;
+
+type GenericPattern = { type: string; pattern: RegExp; group?: number; anchor?: RegExp };
 
 /** Token shapes recognised in any string even when no collector reported them. */
 const GENERIC_PATTERNS: GenericPattern[] = [
@@ -66,8 +73,29 @@ const GENERIC_PATTERNS: GenericPattern[] = [
   { type: 'stripe-key', pattern: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}\b/g },
   { type: 'aws-secret-access-key', pattern: /(?:aws_?secret_?access_?key|secret_?access_?key|SecretAccessKey)["']?\s*(?::|=>|=)\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi, group: 1 },
   { type: 'aws-access-key-id', pattern: AWS_KEY_ID },
-  { type: 'url-credential', pattern: /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]{1,256}:)[^\s/@]{1,256}(?=@)/gi },
+  { type: 'url-credential', pattern: /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]{1,256}:)[^\s/@]{1,256}(?=@)/gi, anchor: URL_CREDENTIAL_SHAPE },
 ];
+
+/**
+ * A substring that every match of GENERIC_PATTERNS (and every AWS key id, which the pairing
+ * below starts from) contains, found in one pass: most strings contain none, and for them the
+ * patterns need not run one by one. Case-insensitive only where its pattern is. Keep it in step
+ * with the patterns.
+ */
+const GENERIC_ANCHOR = new RegExp(
+  [
+    '-----BEGIN',
+    'gh[pousr]_',
+    'github_pat_',
+    'xox[abpors]-',
+    'xapp-',
+    'npm_',
+    'k_(?:live|test)_',
+    'A3T|AKIA|ASIA|ABIA|ACCA',
+    '[Ss][Ee][Cc][Rr][Ee][Tt]_?[Aa][Cc][Cc][Ee][Ss][Ss]_?[Kk][Ee][Yy]',
+    URL_CREDENTIAL_SHAPE.source,
+  ].join('|'),
+);
 
 type Span = { start: number; end: number; type: string };
 
@@ -118,7 +146,9 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
 
   const genericSpans = (text: string): Span[] => {
     const spans: Span[] = [];
-    for (const { type, pattern, group } of GENERIC_PATTERNS) {
+    if (!GENERIC_ANCHOR.test(text)) return spans;
+    for (const { type, pattern, group, anchor } of GENERIC_PATTERNS) {
+      if (anchor && !anchor.test(text)) continue;
       pattern.lastIndex = 0;
       for (const match of text.matchAll(pattern)) {
         const value = group === undefined ? match[0] : match[group];
@@ -142,8 +172,10 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
 
   const redact = (text: string): string => {
     if (text.length < MIN_SECRET_LENGTH) return text;
-    const spans = [...knownSpans(text), ...genericSpans(text)].sort((a, b) => a.start - b.start || b.end - a.end);
-    if (spans.length === 0) return text;
+    const knownFound = knownSpans(text);
+    const genericFound = genericSpans(text);
+    if (knownFound.length === 0 && genericFound.length === 0) return text;
+    const spans = [...knownFound, ...genericFound].sort((a, b) => a.start - b.start || b.end - a.end);
     let out = '';
     let cursor = 0;
     for (const span of spans) {
