@@ -179,9 +179,6 @@ describe('chaos: seeded faults against the local fake endpoints', function () {
       const expected = throttled === 0 ? [GITHUB_ATTEMPTS, GITHUB_ATTEMPTS] : throttled === faults.length ? [GITHUB_THROTTLED_ATTEMPTS, GITHUB_THROTTLED_ATTEMPTS] : [GITHUB_ATTEMPTS, GITHUB_ATTEMPTS + GITHUB_THROTTLED_ATTEMPTS];
       assert.ok(call.entries.length >= (expected[0] as number) && call.entries.length <= (expected[1] as number), `${call.key} gave up after ${call.entries.length} attempts: ${faults.join(', ')}`);
     }
-    // The log is in the order answers were sent (a slow answer comes after the retry it
-    // outlasted), so an answered call shows one answer, not necessarily last.
-    for (const call of gCalls.filter((c) => !gFailed.includes(c))) assert.equal(call.entries.filter((e) => e.fault === undefined).length, 1, `${call.key}: answered, then asked again`);
     const githubChanged = changed.filter((c) => !isAws(c.key));
     const newGithubGaps = (chaos.facts.sources.find((s) => s.id === 'github')?.gaps ?? []).filter(
       (g) => !(baseline.facts.sources.find((s) => s.id === 'github')?.gaps ?? []).some((b) => JSON.stringify(b) === JSON.stringify(g)),
