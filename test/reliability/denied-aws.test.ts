@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { IAM_ACTIONS } from '../../src/aws/iam-actions.js';
 import { ACCOUNT_BLOCK, BUCKET_APIS } from '../../src/collectors/aws-s3/apis.js';
-import type { Fault } from '../support/fake-aws/server.js';
+import { DEMO_AWS_S3, loadFakeS3State } from '../support/fake-aws/s3.js';
+import type { AwsRequest, Fault } from '../support/fake-aws/server.js';
 import { changes, rules, scanDemo, statusMap, type ScanOptions, type ScanOutcome } from './support.js';
 
 /**
@@ -16,6 +17,34 @@ const FULL: ScanOptions = {
 
 /** Operations called only when the accounts come from aws.organization. */
 const THROUGH_ORGANIZATION = new Set(['organizations.ListAccounts']);
+
+/** The demo's buckets on the first ListBuckets page of two (S3 lists them by name). */
+const FIRST_PAGE_BUCKETS = loadFakeS3State(DEMO_AWS_S3)
+  .Buckets.map((b) => b.Name)
+  .sort((a, b) => a.localeCompare(b))
+  .slice(0, 2);
+
+/**
+ * The calls that read further pages, each refused on the pages after the first only. What the
+ * first page listed keeps its findings where it can stand alone (a bucket), and what needs the
+ * whole list (a user's administrator access, whose policies may be on the next page) is unknown.
+ */
+const PAGED: { operation: string; action: string; what: string; scan: ScanOptions; later: (request: AwsRequest) => boolean }[] = [
+  {
+    operation: 'iam.GetAccountAuthorizationDetails',
+    action: 'iam:GetAccountAuthorizationDetails',
+    what: 'the second page of users, groups, roles and policies',
+    scan: FULL,
+    later: (request) => new URLSearchParams(request.body.toString('utf8')).has('Marker'),
+  },
+  {
+    operation: 's3.ListBuckets',
+    action: 's3:ListAllMyBuckets',
+    what: 'the buckets after the first two',
+    scan: { ...FULL, s3PageSize: 2 },
+    later: (request) => request.query.has('continuation-token'),
+  },
+];
 
 /** Every declared operation that needs an action: the matrix's rows. */
 const DECLARED = Object.entries(IAM_ACTIONS)
@@ -181,6 +210,39 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
       }
       assert.ok(newGaps.length > 0, `denying ${action} left no coverage gap`);
       for (const source of denied.facts.sources.filter((s) => s.status === 'failed')) assert.match(`${source.reason ?? ''} ${JSON.stringify(source.gaps)}`, new RegExp(action.replace(/[:]/g, '\\$&')));
+    });
+  }
+  for (const row of PAGED) {
+    it(`${row.action} (${row.operation}) denied on the pages after the first (${row.what}): nothing passes on a half-read list`, async () => {
+      const target = fakeOperation(row.operation, row.action);
+      const whole = await scanDemo(row.scan);
+      assert.deepEqual(changes(faultFree, statusMap(whole.result)), [], 'paging alone changes nothing');
+      const denied = await scanDemo({ ...row.scan, awsFaults: [{ ...target, kind: 'access-denied', match: row.later }] });
+      const refused = denied.awsLog.filter((e) => e.fault === 'access-denied');
+      const asked = denied.awsLog.filter((e) => e.service === target.service && e.operation === target.operation);
+      assert.ok(refused.length > 0 && asked.length > refused.length, `${row.operation}: ${asked.length} calls, ${refused.length} refused`);
+      const changed = changes(faultFree, statusMap(denied.result));
+      const newGaps = gapsOf(denied).filter((gap) => !new Set(gapsOf(whole).map(gapKey)).has(gapKey(gap)));
+      for (const gap of newGaps) assert.equal(gap.permission, row.action, JSON.stringify(gap));
+      for (const change of changed) assert.ok(change.to === 'unknown' || change.to === undefined, `${change.key}: ${change.from} -> ${change.to}`);
+      if (row.operation === 's3.ListBuckets') {
+        // The first page's buckets keep every finding; the others are gone, under a gap on all buckets.
+        const kept = new Set(FIRST_PAGE_BUCKETS.map((name) => `arn:aws:s3:::${name}`));
+        assert.deepEqual(changed.filter((c) => kept.has(c.key.split(' ')[1] as string)), []);
+        assert.ok(changed.length > 0 && changed.every((c) => c.to === undefined), JSON.stringify(changed.slice(0, 3)));
+        assert.deepEqual(newGaps.map((g) => `${g.resource} ${g.attributes.join(',')}`), ['arn:aws:s3:::* *']);
+        assert.deepEqual(
+          denied.facts.resources.filter((r) => r.kind === 'aws.s3.bucket').map((r) => r.name).sort(),
+          FIRST_PAGE_BUCKETS,
+        );
+      } else {
+        // Page 1 alone is not used: every user's and role's finding that reads the details is unknown or gone.
+        assert.ok(changed.length > 0);
+        assert.deepEqual(changed.filter((c) => !/:(user|role)\//.test(c.key)), []);
+        assert.ok(newGaps.some((g) => g.resource.endsWith(':role/*') && g.attributes.includes('*')), JSON.stringify(newGaps));
+        assert.ok(newGaps.some((g) => g.resource.endsWith(':user/*') && g.attributes.includes('adminAccess')), JSON.stringify(newGaps));
+        assert.ok(denied.facts.resources.some((r) => r.kind === 'aws.iam.user'), 'the users of the credential report are still there');
+      }
     });
   }
 });

@@ -107,6 +107,8 @@ export type ScanOptions = {
   sources?: ('aws' | 'github')[];
   /** Changes the demo's S3 state before the fake serves it. */
   s3State?: (state: FakeS3State) => FakeS3State;
+  /** Buckets per ListBuckets page (the collector's default is 1,000). */
+  s3PageSize?: number;
   /** Attributes needed beyond what the rules need (tags, which only threat models read). */
   extraNeeds?: Partial<Record<ResourceKind, string[]>>;
   /** Wait this long after the scan before reading the call logs: a slow answer is logged when it is sent, after the client gave up on it. */
@@ -168,7 +170,7 @@ export const scanDemo = async (options: ScanOptions = {}): Promise<ScanOutcome> 
   const restore = withEnv({ ...aws.env, AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined });
   const tuning = { retryBaseDelayMs: 2, maxRetryDelayMs: 20 };
   const collectors: Collector[] = [
-    ...(sources.includes('aws') ? [createAwsIamCollector({ ...tuning, reportPollIntervalMs: 5, reportMaxWaitMs: 60_000 }), createAwsS3Collector({ tuning })] : []),
+    ...(sources.includes('aws') ? [createAwsIamCollector({ ...tuning, reportPollIntervalMs: 5, reportMaxWaitMs: 60_000 }), createAwsS3Collector({ tuning, ...(options.s3PageSize ? { pageSize: options.s3PageSize } : {}) })] : []),
     ...(sources.includes('github')
       ? [createGithubCollector({ client: { retryAfterBaseMs: 1, maxRateLimitWaitSeconds: 5, throttle: { write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }) } } })]
       : []),

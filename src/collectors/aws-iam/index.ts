@@ -92,8 +92,11 @@ const buildUsers = ({ account, report, authorization }: Pieces, gaps: CoverageGa
   if (report?.ok) for (const row of report.report.rows) if (row.user !== '<root_account>' && row.arn) rows.set(row.arn, row);
   const details = new Map<string, UserDetail>();
   if (authorization?.ok) for (const user of authorization.details.users) if (user.Arn) details.set(user.Arn, user);
-  if (report && !report.ok) gaps.push(gapFrom(allUsers, REPORT_USER_ATTRIBUTES, report.failure));
-  if (authorization && !authorization.ok) gaps.push(gapFrom(allUsers, AUTH_USER_ATTRIBUTES, authorization.failure));
+  // Users are listed by the credential report and the authorization details. When every list that
+  // was asked for is lost, no user is known at all: the gaps cover every attribute of every user.
+  const unlisted = (!report || !report.ok) && (!authorization || !authorization.ok);
+  if (report && !report.ok) gaps.push(gapFrom(allUsers, unlisted ? ['*'] : REPORT_USER_ATTRIBUTES, report.failure));
+  if (authorization && !authorization.ok) gaps.push(gapFrom(allUsers, unlisted ? ['*'] : AUTH_USER_ATTRIBUTES, authorization.failure));
 
   const groups = new Map<string, GroupDetail>(authorization?.ok ? authorization.details.groups.map((g) => [g.GroupName ?? '', g]) : []);
   const resolve = policyResolver(authorization?.ok ? authorization.details.policies : []);

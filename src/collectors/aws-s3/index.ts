@@ -132,6 +132,13 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
       const refused = refusedRole(page.failure);
       if (refused) return refused;
       const failure = withAction(page.failure, LIST_BUCKETS_ACTION);
+      if (listed.length > 0) {
+        // A later page lost: the buckets already listed are scanned, and every other bucket of the
+        // account is unknown, under a gap on all of them.
+        gaps.push(gapFrom(`arn:${partitionOf(run.homeRegion)}:s3:::*`, ['*'], failure));
+        notes.push(`ListBuckets stopped after ${listed.length} buckets: ${failure.reason}: ${failure.message}`);
+        break;
+      }
       return {
         status: 'failed',
         resources: [],
