@@ -2,7 +2,7 @@ import type { Account } from '@aws-sdk/client-organizations';
 import type { CollectContext, CollectorOutput } from '../collectors/types.js';
 import { gapFrom } from './errors.js';
 import { createAwsSession, type AwsTuning } from './session.js';
-import { awsSettings, type AwsAccountTarget, type AwsSettings } from './settings.js';
+import type { AwsAccountTarget, AwsSettings } from './settings.js';
 
 /** ListAccounts answers at most 20 accounts a page. */
 const PAGE_SIZE = 20;
@@ -88,14 +88,4 @@ export const discoverAccounts = async (
   } finally {
     session.destroy();
   }
-};
-
-/**
- * The shared step `aws-accounts`: the organization of posture.yaml's `aws.organization`, listed
- * once for the scan and handed to aws-iam and aws-s3 alike; nothing to list without one (or when
- * --aws-role-arn names the one account to scan).
- */
-export const discoverOrganization = async (ctx: Pick<CollectContext, 'calls' | 'limits' | 'signal' | 'env' | 'options' | 'config'>): Promise<Discovery | undefined> => {
-  const settings = awsSettings(ctx);
-  return settings.organization ? discoverAccounts(ctx, { ...settings, organization: settings.organization }) : undefined;
 };

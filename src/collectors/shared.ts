@@ -1,4 +1,5 @@
 import type { Discovery } from '../aws/organization.js';
+import { awsSettings } from '../aws/settings.js';
 import type { CollectorId } from '../facts/types.js';
 import type { CollectContext, Collector } from './types.js';
 
@@ -28,7 +29,14 @@ export type SharedStep<K extends SharedStepId> = {
 export const sharedStepRegistry = (): { [K in SharedStepId]: SharedStep<K> } => ({
   'aws-accounts': {
     description: "the AWS Organization's accounts were listed",
-    run: async (ctx) => (await import('../aws/organization.js')).discoverOrganization(ctx),
+    // Without aws.organization (or with --aws-role-arn) there is nothing to list, and this thread
+    // loads no AWS SDK: the collectors load theirs in their own threads.
+    run: async (ctx) => {
+      const settings = awsSettings(ctx);
+      if (!settings.organization) return undefined;
+      const { discoverAccounts } = await import('../aws/organization.js');
+      return discoverAccounts(ctx, { ...settings, organization: settings.organization });
+    },
   },
 });
 
