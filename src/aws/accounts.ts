@@ -22,14 +22,15 @@ const accountGap = (account: string, reason: string): CoverageGap => ({
 
 /**
  * Runs a single-account collection for each account of `aws.accounts`, or of the AWS Organization
- * (`aws.organization`, listed first with the caller's credentials), each through its own role,
- * and combines the outputs. An account that cannot be read (its role denied, its credentials
- * refused) is a coverage gap on `aws:<account>`, not a failed source; the source fails only when
- * no account could be read, or when the organization's accounts could not be listed. Without
- * either, runs the one collection as it is.
+ * (`aws.organization`, listed first with the caller's credentials: once for the scan, when the
+ * context carries the listing), each through its own role, and combines the outputs. An account
+ * that cannot be read (its role denied, its credentials refused) is a coverage gap on
+ * `aws:<account>`, not a failed source; the source fails only when no account could be read, or
+ * when the organization's accounts could not be listed. Without either, runs the one collection
+ * as it is.
  */
 export const forEachAccount = async (
-  ctx: Pick<CollectContext, 'limits' | 'logger' | 'calls' | 'signal' | 'env'>,
+  ctx: Pick<CollectContext, 'limits' | 'logger' | 'calls' | 'signal' | 'env' | 'shared'>,
   settings: AwsSettings,
   collectOne: (settings: AwsSettings) => Promise<CollectorOutput>,
   tuning: AwsTuning = {},
@@ -37,7 +38,9 @@ export const forEachAccount = async (
   let { accounts } = settings;
   const notes: string[] = [];
   if (settings.organization) {
-    const discovery = await discoverAccounts(ctx, { ...settings, organization: settings.organization }, tuning);
+    // Listed once for the scan when the collectors run together (the shared step aws-accounts);
+    // a collector run on its own lists the organization itself.
+    const discovery = ctx.shared?.['aws-accounts'] ?? (await discoverAccounts(ctx, { ...settings, organization: settings.organization }, tuning));
     if (!discovery.ok) return discovery.output;
     ctx.logger.debug(discovery.notes.join('; '));
     notes.push(...discovery.notes);

@@ -18,6 +18,8 @@ export type IsolatedRequest = {
   limits: { timeoutMs: number; concurrency: Record<string, number>; maxFileBytes: number };
   shard?: { k: number; n: number };
   progress: boolean;
+  /** The shared steps' results (the AWS Organization's accounts): data, done once in the parent. */
+  shared?: CollectContext['shared'];
 };
 
 /** Messages from the worker: its log lines, calls and resource counts as they happen, then the outcome. */
@@ -74,6 +76,7 @@ export const collectIsolated = (
     limits: { timeoutMs: ctx.limits.timeoutMs, concurrency, maxFileBytes: ctx.limits.maxFileBytes },
     ...(ctx.shard ? { shard: { k: ctx.shard.k, n: ctx.shard.n } } : {}),
     progress: ctx.progress !== undefined,
+    ...(ctx.shared ? { shared: ctx.shared } : {}),
   };
   return new Promise<CollectorOutput>((resolve, reject) => {
     const worker = spawn(request);

@@ -1,6 +1,7 @@
 import type { FactsDocument, SourceReport } from '../facts/types.js';
 import { collectIsolated, STOP_GRACE_MS } from './isolate.js';
 import { shardOfUnit, unitIds } from './shard.js';
+import { createSharedSteps } from './shared.js';
 import { createCallRecorder, type CollectContext, type CollectProgress, type Collector } from './types.js';
 
 export type RunCollectorsInput = {
@@ -47,6 +48,8 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
       }, deadline.ms),
     );
   });
+  // Work several collectors need (the AWS Organization's accounts) is done once for the scan.
+  const steps = createSharedSteps();
   const outcomes = await Promise.all(
     input.collectors.map(async (collector) => {
       const calls = createCallRecorder();
@@ -69,8 +72,14 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
         return { report, resources: [], excluded: [] };
       }
       try {
-        const ctx: CollectContext = { ...context, calls, logger, ...(progress ? { progress } : {}) };
-        const work = collector.isolated && input.isolation ? collectIsolated(collector.id, collector.kinds, ctx, input.isolation.concurrency) : collector.collect(ctx);
+        const own: CollectContext = { ...context, calls, logger, ...(progress ? { progress } : {}) };
+        const sharedNotes: string[] = [];
+        const work = (async () => {
+          const { shared, notes } = await steps.resultsFor(collector, own);
+          sharedNotes.push(...notes);
+          const ctx: CollectContext = Object.keys(shared).length > 0 ? { ...own, shared } : own;
+          return collector.isolated && input.isolation ? collectIsolated(collector.id, collector.kinds, ctx, input.isolation.concurrency) : collector.collect(ctx);
+        })();
         const output = await Promise.race([
           work,
           abandoned.then(() => {
@@ -79,7 +88,7 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
         ]);
         progress?.resources(output.resources.length);
         const gaps = output.gaps ?? [];
-        const notes = output.notes ?? [];
+        const notes = [...sharedNotes, ...(output.notes ?? [])];
         // A source that was still running at the deadline lost the calls it had not made; they are its gaps.
         if (expired) notes.push(`the scan's deadline of ${seconds(deadline?.ms ?? 0)} passed while this source was running`);
         const report: SourceReport = {

@@ -116,14 +116,16 @@ describe('aws.organization: the accounts of an AWS Organization, discovered', fu
   it("lists every page, assumes the role in each active account, and each account's resources carry its id", async () => {
     asked.length = 0;
     const before = fake.organizations.requests.length;
+    const beforeCalls = fake.calls.length;
     const { code, facts, stderr } = await collect();
     assert.equal(code, 0, stderr);
     assert.ok(facts);
-    // 10 accounts, 3 a page, one empty page: 5 pages, listed once by each source.
+    // 10 accounts, 3 a page, one empty page: 5 pages, listed once for the scan, not once per source.
     const requests = fake.organizations.requests.slice(before);
-    assert.equal(requests.length, 10, JSON.stringify(requests));
+    assert.equal(requests.length, 5, JSON.stringify(requests));
     assert.ok(requests.every((r) => r.maxResults !== undefined && r.maxResults <= 20));
-    assert.equal(requests.filter((r) => !r.nextToken).length, 2, 'each source starts the listing once');
+    assert.equal(requests.filter((r) => !r.nextToken).length, 1, 'the listing starts once');
+    assert.equal(fake.calls.slice(beforeCalls).filter((c) => c.service === 'organizations').length, 5, "the fake's call log");
 
     const expectedRoles = [...READABLE, REFUSED].map((id) => `arn:aws:iam::${id}:role/posture-audit`).sort();
     assert.deepEqual([...new Set(asked)].sort(), expectedRoles, 'no role is asked for in a suspended, closing, closed or excluded account');
@@ -151,7 +153,33 @@ describe('aws.organization: the accounts of an AWS Organization, discovered', fu
       assert.match(notes, /organization: 10 accounts listed, 6 scanned through role posture-audit/);
       assert.match(notes, new RegExp(`not scanned: ${MANAGEMENT} \\(excluded\\), ${SUSPENDED} \\(SUSPENDED\\), ${CLOSING} \\(PENDING_CLOSURE\\), ${CLOSED} \\(CLOSED\\)`));
       assert.match(notes, new RegExp(`account ${REFUSED} could not be read`));
-      assert.equal(source?.calls.byApi['organizations.ListAccounts']?.calls, 5);
+    }
+    // The one listing is counted once: under aws-iam, which made it; aws-s3 says whose calls it used.
+    const [iam, s3] = ['aws-iam', 'aws-s3'].map((id) => facts.sources.find((s) => s.id === id));
+    assert.equal(iam?.calls.byApi['organizations.ListAccounts']?.calls, 5);
+    assert.equal(s3?.calls.byApi['organizations.ListAccounts'], undefined, JSON.stringify(s3?.calls));
+    assert.ok(s3?.notes.includes("the AWS Organization's accounts were listed once for the scan, by aws-iam: its calls are counted there"), s3?.notes.join('\n'));
+    assert.ok(!iam?.notes.some((n) => n.includes('once for the scan')), iam?.notes.join('\n'));
+  });
+
+  it('10 accounts at 2 a page: 5 ListAccounts calls for the scan, not one listing per source', async () => {
+    const pages = ACCOUNTS.map(({ Status: _status, ...account }) => ({ ...account, State: 'ACTIVE' as const }));
+    await start({ accounts: pages, pageSize: 2, emptyPageAt: undefined });
+    try {
+      const { code, facts, stderr } = await collect([], config('    roleName: posture-audit\n    externalId: acme-7f3c\n'));
+      assert.equal(code, 0, stderr);
+      const listings = fake.calls.filter((c) => c.service === 'organizations');
+      assert.deepEqual(listings.map((c) => `${c.operation} ${c.status}`), Array(5).fill('ListAccounts 200'));
+      assert.deepEqual(facts?.sources.map((s) => [s.id, s.calls.byApi['organizations.ListAccounts']?.calls ?? 0]), [['aws-iam', 5], ['aws-s3', 0]]);
+      // Both sources scanned the same ten accounts, less the refused one.
+      for (const id of ['aws-iam', 'aws-s3']) {
+        const source = facts?.sources.find((s) => s.id === id);
+        assert.match(source?.notes.join('\n') ?? '', /organization: 10 accounts listed, 10 scanned through role posture-audit/, id);
+        const kind = id === 'aws-iam' ? 'aws.account' : 'aws.s3.bucket';
+        assert.equal(new Set(facts?.resources.filter((r) => r.kind === kind).map((r) => r.scope?.account)).size, 9, id);
+      }
+    } finally {
+      await start();
     }
   });
 
@@ -159,6 +187,7 @@ describe('aws.organization: the accounts of an AWS Organization, discovered', fu
     fake.faults.unshift({ service: 'organizations', operation: 'ListAccounts', kind: 'access-denied' });
     try {
       const before = fake.sts.assumed.length;
+      let calls = fake.calls.length;
       const { code, facts, stderr } = await collect();
       assert.equal(code, 0, stderr);
       assert.ok(facts);
@@ -169,11 +198,17 @@ describe('aws.organization: the accounts of an AWS Organization, discovered', fu
         assert.match(source.reason ?? '', /organizations:ListAccounts was denied/);
         assert.deepEqual(source.gaps, [{ resource: 'aws', attributes: ['*'], reason: 'AccessDenied', permission: 'organizations:ListAccounts' }]);
       }
+      // One denied call for the scan, counted once, by the source that made it.
+      assert.deepEqual(fake.calls.slice(calls).map((c) => `${c.service}.${c.operation} ${c.fault ?? c.status}`), ['organizations.ListAccounts access-denied']);
+      assert.deepEqual(facts.sources.map((s) => [s.id, s.calls.total, s.calls.byApi['organizations.ListAccounts']?.errors ?? 0]), [['aws-iam', 1, 1], ['aws-s3', 0, 0]]);
       // The whole scan: exit 3 with --fail-on-gaps, and no finding at all, so none passes.
+      calls = fake.calls.length;
       const scan = await run(['scan', 'tree', '--sources', 'aws-iam,aws-s3', '--fail-on-gaps', '--format', 'json']);
       assert.equal(scan.code, 3, scan.stderr);
       const result = JSON.parse(readFileSync(path.join(scan.out, 'result.json'), 'utf8')) as ResultDocument;
       assert.equal(result.findings.filter((f) => f.status === 'pass').length, 0);
+      assert.equal(fake.calls.length - calls, 1, 'one ListAccounts call for the scan');
+      assert.deepEqual(result.coverage.sources.map((s) => [s.id, s.status, s.calls.byApi['organizations.ListAccounts']?.calls ?? 0]), [['aws-iam', 'failed', 1], ['aws-s3', 'failed', 0]]);
     } finally {
       fake.faults.shift();
     }
@@ -224,8 +259,11 @@ describe('aws.organization: the accounts of an AWS Organization, discovered', fu
     for (let k = 0; k <= n; k++) {
       const args = ['collect', 'tree', '--sources', 'aws-iam,aws-s3', '--scan-time', scanTime, ...(k > 0 ? ['--shard', `${k}/${n}`] : [])];
       writeFileSync(path.join(tree.dir, 'posture.yaml'), ORGANIZATION);
+      const listed = fake.organizations.requests.length;
       const code = await main([...args, '--log-level', 'silent', '--out', files[k] as string], process.env, tree.dir);
       assert.equal(code, 0, `shard ${k}`);
+      // Every shard lists the organization, once: its 5 pages.
+      assert.equal(fake.organizations.requests.length - listed, 5, `shard ${k}`);
     }
     const read = (file: string): FactsDocument => JSON.parse(readFileSync(file, 'utf8')) as FactsDocument;
     const shards = files.slice(1).map(read);
