@@ -63,21 +63,7 @@ export type AwsSession = {
   call: <T>(service: AwsService, operation: string, fn: (options: { abortSignal: AbortSignal }) => Promise<T>) => Promise<Outcome<T>>;
   /** Where calls to a service go: the SDK's endpoint variables, else AWS. */
   endpoint: (service: AwsService) => string;
-  /** The scan's credentials, shared by every client of the session and refreshed before they expire. */
-  credentials: AwsCredentialIdentityProvider;
-  /**
-   * Lowers a service's bulkhead to `size` calls in flight, for the part of the work that stays in
-   * this session when the rest is handed to another thread with its own share of the bulkhead:
-   * the shares add up to the size the scan was given, never more.
-   */
-  narrow: (service: AwsService, size: number) => void;
   destroy: () => void;
-};
-
-/** Options of a session built for a helper thread of a collector. */
-export type AwsSessionOptions = {
-  /** Credentials from the thread that owns the scan's, instead of resolving (or assuming) them again. */
-  credentials?: AwsCredentialIdentityProvider;
 };
 
 /** Calls in flight per service when posture.yaml's limits.concurrency says nothing (the bulkhead sizes). */
@@ -198,13 +184,7 @@ const shared = (provider: AwsCredentialIdentityProvider): AwsCredentialIdentityP
  * assumed role), one HTTP handler with timeouts, the SDK's retry strategy, a bulkhead per service
  * and call recording. Nothing is shared between scans.
  */
-export const createAwsSession = (
-  ctx: Pick<CollectContext, 'calls' | 'limits' | 'signal'>,
-  settings: AwsSettings,
-  homeRegion: string,
-  tuning: AwsTuning = {},
-  options: AwsSessionOptions = {},
-): AwsSession => {
+export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 'signal'>, settings: AwsSettings, homeRegion: string, tuning: AwsTuning = {}): AwsSession => {
   // The SDK warns on stderr about Node versions it plans to drop; posture supports what it supports.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Every call in flight listens on the scan's abort signal; the bulkheads bound how many do.
@@ -224,7 +204,7 @@ export const createAwsSession = (
   const profile = settings.profile ? { profile: settings.profile } : {};
 
   const baseCredentials = settings.profile ? fromIni({ profile: settings.profile }) : fromNodeProviderChain();
-  const credentials = options.credentials ?? shared(
+  const credentials = shared(
     settings.roleArn
       ? fromTemporaryCredentials({
           params: { RoleArn: settings.roleArn, RoleSessionName: settings.roleSessionName, ...(settings.externalId ? { ExternalId: settings.externalId } : {}) },
@@ -269,11 +249,6 @@ export const createAwsSession = (
     endpoint: (service) => {
       if (process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true') return 'AWS (default endpoints)';
       return process.env[`AWS_ENDPOINT_URL_${ENV_SUFFIX[service]}`] ?? process.env.AWS_ENDPOINT_URL ?? 'AWS (default endpoints)';
-    },
-    credentials,
-    narrow: (service, size) => {
-      const limit = limitOf(service);
-      limit.concurrency = Math.max(1, Math.min(limit.concurrency, size));
     },
     destroy: () => {
       for (const client of clients.values()) client.destroy();

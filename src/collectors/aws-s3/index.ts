@@ -4,16 +4,14 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import { forEachAccount } from '../../aws/accounts.js';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
-import { createAwsSession, DEFAULT_CONCURRENCY, type AwsSession, type AwsTuning, type Outcome } from '../../aws/session.js';
+import { createAwsSession, type AwsSession, type AwsTuning, type Outcome } from '../../aws/session.js';
 import { awsSettings } from '../../aws/settings.js';
-import { unknown, type CoverageGap, type Unknown } from '../../facts/types.js';
+import { isUnknown, unknown, type CoverageGap, type Resource, type Unknown } from '../../facts/types.js';
 import { unitIds } from '../shard.js';
 import type { CollectContext, Collector, CollectorOutput } from '../types.js';
 import { awsS3Meta } from './meta.js';
-import { ACCOUNT_BLOCK, ALWAYS_PROVIDED, GET_BUCKET_LOCATION_ACTION, LIST_BUCKETS_ACTION, planCalls } from './apis.js';
-import { blockFrom } from './attributes.js';
-import { bucketThreadsFor, examineInThread, shares } from './bucket-threads.js';
-import { answerOf, errorGap, examineBuckets, NO_SUCH_BUCKET, withAction, type BucketScope, type ListedBucket } from './buckets.js';
+import { ACCOUNT_BLOCK, ALWAYS_PROVIDED, GET_BUCKET_LOCATION_ACTION, LIST_BUCKETS_ACTION, planCalls, type BucketApi, type BucketOperation } from './apis.js';
+import { blockFrom, bucketAttributes, type Answer, type BucketAnswers } from './attributes.js';
 import { s3ClientClass, s3ControlClientClass } from './clients.js';
 import type { BlockValue } from './exposure.js';
 import { partitionOf } from './policy.js';
@@ -25,10 +23,11 @@ export type AwsS3Options = {
   pageSize?: number;
   /** Buckets worked on at once; the S3 bulkhead bounds the calls themselves. */
   bucketConcurrency?: number;
-  /** Threads examining the buckets (default: see bucketThreadsFor). */
-  bucketThreads?: number;
 };
 
+type ListedBucket = { name: string; region?: string; creationDate: string | null };
+
+const NO_SUCH_BUCKET = 'NoSuchBucket';
 const DEFAULT_PAGE_SIZE = 1000;
 const DEFAULT_BUCKET_CONCURRENCY = 32;
 
@@ -41,6 +40,17 @@ export const regionFromLocation = (constraint: string | undefined | null): strin
 
 /** The region whose endpoint answers account-wide S3 calls (ListBuckets, GetBucketLocation) for a partition. */
 const globalRegionOf = (region: string): string => ({ aws: 'us-east-1', 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' })[partitionOf(region)] ?? region;
+
+/** S3's actions are not named after its operations: put the right one on a denial. */
+const withAction = (failure: AwsFailure, action: string): AwsFailure => (failure.reason === 'AccessDenied' ? { ...failure, permission: action } : failure);
+
+const answerOf = <T>(outcome: Outcome<T>, notConfigured: string | undefined, action: string): Answer<T> => {
+  if (outcome.ok) return { kind: 'value', value: outcome.value };
+  if (notConfigured && outcome.failure.code === notConfigured) return { kind: 'not-configured' };
+  return { kind: 'unknown', marker: unknownFrom(withAction(outcome.failure, action)) };
+};
+
+const errorGap = (resource: string, attributes: string[], failure: AwsFailure, action: string): CoverageGap => gapFrom(resource, attributes, withAction(failure, action));
 
 /**
  * The aws-s3 collector: each bucket's encryption, exposure (ACL, policy, public access blocks),
@@ -190,46 +200,71 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
     ),
   );
 
-  const scope: BucketScope = {
-    homeRegion: run.homeRegion,
-    regions: run.regions,
-    bucketRegions: regions,
-    ...(accountBlock !== undefined ? { accountBlock } : {}),
-    ...(accountId ? { accountId } : {}),
-  };
-  const examinable = owned.filter((bucket) => !vanished.has(bucket.name));
-  const s3Concurrency = ctx.limits.concurrency('s3', DEFAULT_CONCURRENCY.s3);
-  const bucketConcurrency = run.options.bucketConcurrency ?? DEFAULT_BUCKET_CONCURRENCY;
-  const threads = bucketThreadsFor(examinable.length, s3Concurrency, run.options.bucketThreads);
-  // Buckets dealt out in turn, so each thread gets as many (and as many calls) as the others; each
-  // thread gets its share of the S3 bulkhead, this one keeping the first.
-  const parts = Array.from({ length: threads }, (_, t) => examinable.filter((_bucket, i) => i % threads === t));
-  const bulkheads = shares(s3Concurrency, threads);
-  const bucketShares = shares(Math.max(bucketConcurrency, threads), threads);
-  if (threads > 1) session.narrow('s3', bulkheads[0]!);
-  const examined = await Promise.all(
-    parts.map((buckets, t) =>
-      t === 0
-        ? examineBuckets(session, s3, plan, buckets, scope, bucketShares[0]!)
-        : examineInThread(ctx, session, {
-            settings: session.settings,
-            homeRegion: run.homeRegion,
-            ...(run.options.tuning ? { tuning: run.options.tuning } : {}),
-            timeoutMs: ctx.limits.timeoutMs,
-            s3Concurrency: bulkheads[t]!,
-            bucketConcurrency: bucketShares[t]!,
-            needs: [...ctx.needs('aws.s3.bucket')],
-            buckets,
-            scope: { ...scope, bucketRegions: [...regions] },
+  let outsideRegions = 0;
+  const resources = await Promise.all(
+    owned.map((bucket) =>
+      limit(async (): Promise<Resource | undefined> => {
+        if (vanished.has(bucket.name)) return undefined;
+        const region = regions.get(bucket.name) as string | Unknown;
+        const arn = `arn:${partitionOf(typeof region === 'string' ? region : run.homeRegion)}:s3:::${bucket.name}`;
+        if (typeof region !== 'string') {
+          // Without the region, every regional call would be refused; none is made.
+          const attributes: Record<string, unknown> = { region, creationDate: bucket.creationDate };
+          const planned = [...new Set(plan.bucketApis.flatMap((entry) => entry.provides))];
+          for (const name of planned) attributes[name] = region;
+          if (accountBlock !== undefined) attributes.accountPublicAccessBlock = accountBlock;
+          gaps.push({ resource: arn, attributes: ['region', ...planned], reason: region.$unknown.reason, ...(region.$unknown.permission ? { permission: region.$unknown.permission } : {}) });
+          return { kind: 'aws.s3.bucket', id: arn, name: bucket.name, source: 'aws-s3', ...(accountId ? { scope: { account: accountId } } : {}), attributes };
+        }
+        if (run.regions && !run.regions.includes(region)) {
+          outsideRegions++;
+          return undefined;
+        }
+        const answers: BucketAnswers = {};
+        const record = answers as Record<BucketOperation, Answer<unknown>>;
+        const client = s3(region);
+        let gone = false;
+        await Promise.all(
+          plan.bucketApis.map(async (entry: BucketApi) => {
+            const outcome = await session.call('s3', entry.operation, ({ abortSignal }) => entry.send(client, bucket.name, abortSignal));
+            if (!outcome.ok && outcome.failure.code === NO_SUCH_BUCKET) {
+              gone = true;
+              return;
+            }
+            record[entry.operation] = answerOf<unknown>(outcome, entry.notConfigured, entry.action);
+            if (!outcome.ok && outcome.failure.code !== entry.notConfigured) {
+              // A bucket block that cannot be read makes a public grant's status unknown, which its marker says.
+              const affected = entry.operation === 'GetPublicAccessBlock' ? ['publicAccessBlock'] : [...entry.provides];
+              gaps.push(errorGap(arn, affected, outcome.failure, entry.action));
+            }
           }),
+        );
+        if (gone) {
+          vanished.add(bucket.name);
+          return undefined;
+        }
+        const attributes = bucketAttributes(answers, {
+          name: bucket.name,
+          arn,
+          region,
+          creationDate: bucket.creationDate,
+          ...(accountBlock !== undefined ? { accountBlock } : {}),
+          ...(accountId ? { accountId } : {}),
+          ownBucketRegions: regions,
+        });
+        const tags = attributes.tags;
+        return {
+          kind: 'aws.s3.bucket',
+          id: arn,
+          name: bucket.name,
+          source: 'aws-s3',
+          scope: { ...(accountId ? { account: accountId } : {}), region },
+          ...(tags && typeof tags === 'object' && !isUnknown(tags) ? { tags: tags as Record<string, string> } : {}),
+          attributes,
+        };
+      }),
     ),
   );
-  const resources = examined.flatMap((part) => part.resources);
-  for (const part of examined) {
-    gaps.push(...part.gaps);
-    for (const name of part.vanished) vanished.add(name);
-  }
-  const outsideRegions = examined.reduce((sum, part) => sum + part.outsideRegions, 0);
 
   for (const name of [...vanished].sort()) notes.push(`bucket ${name} was deleted during the scan (NoSuchBucket) and is left out`);
   if (outsideRegions > 0) notes.push(`${outsideRegions} bucket(s) outside --aws-regions (${run.regions?.join(', ')}) were not examined`);
@@ -242,7 +277,7 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
   // A bucket that is gone leaves no gap: there is nothing left to see.
   const goneArns = new Set([...vanished].map((name) => `:s3:::${name}`));
   return {
-    resources: resources.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    resources: resources.filter((r): r is Resource => r !== undefined).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     gaps: gaps.filter((gap) => ![...goneArns].some((suffix) => gap.resource.endsWith(suffix))),
     notes,
     endpoint,
