@@ -31,6 +31,50 @@ export type IsolatedMessage =
 /** Messages to the worker. */
 export type IsolatedCommand = { type: 'abort' };
 
+/** A worker started ahead of its collection gets this as its data, and its request as its first message. */
+export type IsolatedWarmup = { warm: CollectorId };
+export type IsolatedStart = { type: 'start'; request: IsolatedRequest };
+
+/** Worker threads started ahead of the collection, one per isolated collector, for `collectIsolated` to take. */
+export type WarmWorkers = {
+  /** The worker started for a collector, once; undefined when none was (or it was taken). */
+  take: (id: CollectorId) => Worker | undefined;
+  /** Ends the workers nobody took: a scan that stops before collecting, a shard that skips a source. */
+  close: () => void;
+};
+
+/**
+ * Starts a worker thread for each of the collectors, to be handed their requests when the
+ * collection starts. A worker spends a good part of a second loading its SDK; started when the
+ * sources are known, it does so while the scan loads its rules and threat model. Until taken, a
+ * worker does not keep the process alive.
+ */
+export const warmIsolated = (ids: CollectorId[]): WarmWorkers => {
+  const workers = new Map(
+    ids.map((id) => {
+      const worker = startWorker(import.meta.url, 'isolate-worker', { warm: id } satisfies IsolatedWarmup);
+      worker.unref();
+      // A worker that fails or ends before it is taken is not used: collectIsolated starts a fresh one.
+      worker.on('error', () => workers.delete(id));
+      worker.on('exit', () => workers.delete(id));
+      return [id, worker] as const;
+    }),
+  );
+  return {
+    take: (id) => {
+      const worker = workers.get(id);
+      workers.delete(id);
+      worker?.removeAllListeners('error').removeAllListeners('exit');
+      worker?.ref();
+      return worker;
+    },
+    close: () => {
+      for (const worker of workers.values()) void worker.terminate();
+      workers.clear();
+    },
+  };
+};
+
 /**
  * Starts a worker thread on the module `name` beside the module `from` (an `import.meta.url`):
  * `name`.js once built. Running from source (the tests), the .ts file is loaded through tsx, whose
@@ -90,6 +134,7 @@ export const collectIsolated = (
   kinds: ResourceKind[],
   ctx: CollectContext,
   concurrency: Record<string, number>,
+  warm?: WarmWorkers,
 ): Promise<CollectorOutput> => {
   const request: IsolatedRequest = {
     id,
@@ -106,7 +151,9 @@ export const collectIsolated = (
     progress: ctx.progress !== undefined,
   };
   return new Promise<CollectorOutput>((resolve, reject) => {
-    const worker = startWorker(import.meta.url, 'isolate-worker', request);
+    const started = warm?.take(id);
+    const worker = started ?? startWorker(import.meta.url, 'isolate-worker', request);
+    if (started) started.postMessage({ type: 'start', request } satisfies IsolatedStart);
     let settled = false;
     const abort = (): void => worker.postMessage({ type: 'abort' } satisfies IsolatedCommand);
     if (ctx.signal.aborted) abort();

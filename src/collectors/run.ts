@@ -1,5 +1,5 @@
 import type { FactsDocument, SourceReport } from '../facts/types.js';
-import { collectIsolated } from './isolate.js';
+import { collectIsolated, type WarmWorkers } from './isolate.js';
 import { shardOfUnit, unitIds } from './shard.js';
 import { createCallRecorder, type CollectContext, type CollectProgress, type Collector } from './types.js';
 
@@ -17,7 +17,7 @@ export type RunCollectorsInput = {
    * Runs the collectors marked `isolated` in worker threads (see collectIsolated); their context
    * is rebuilt from data there, so the concurrency limits come as a table.
    */
-  isolation?: { concurrency: Record<string, number> };
+  isolation?: { concurrency: Record<string, number>; warm?: WarmWorkers };
 };
 
 /**
@@ -49,7 +49,7 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
       }
       try {
         const ctx: CollectContext = { ...context, calls, logger, ...(progress ? { progress } : {}) };
-        const output = collector.isolated && input.isolation ? await collectIsolated(collector.id, collector.kinds, ctx, input.isolation.concurrency) : await collector.collect(ctx);
+        const output = collector.isolated && input.isolation ? await collectIsolated(collector.id, collector.kinds, ctx, input.isolation.concurrency, input.isolation.warm) : await collector.collect(ctx);
         progress?.resources(output.resources.length);
         const gaps = output.gaps ?? [];
         const report: SourceReport = {
