@@ -37,9 +37,9 @@ const say = (text: string): void => {
 
 type ChildFigures = { codes: number[]; wallMs: number[]; maxRssKb: number };
 
-/** Runs posture commands in a fresh process (bench/scan.ts) and returns its figures. */
+/** Runs posture commands in a fresh process (bench/scan.mjs, no TypeScript loader) and returns its figures. */
 const runPosture = (runs: string[][], env: Record<string, string>): ChildFigures => {
-  const child = spawnSync(process.execPath, [...profiling, '--import', 'tsx', path.join(here, 'scan.ts'), JSON.stringify({ runs, env, cwd: root })], {
+  const child = spawnSync(process.execPath, [...profiling, path.join(here, 'scan.mjs'), JSON.stringify({ runs, env, cwd: root })], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
@@ -226,7 +226,7 @@ GetAccountAuthorizationDetails pages of 100 users), ${fmt(d.estate.buckets)} buc
 (${d.estate.regions.join(', ')}), ${d.estate.repositories} GitHub repositories in one organisation, and a source tree with
 ${d.estate.lockfiles} npm lockfiles. The local fake endpoints of the tests (test/support/fake-aws, test/support/fake-github)
 serve it from a **separate process** (bench/fakes.ts), each answer delayed by **${d.latencyMs} ms**. The scan runs in a fresh
-process (bench/scan.ts) at the default concurrency (no posture.yaml): sources ${SOURCES.join(', ')}.
+process (bench/scan.mjs) at the default concurrency (no posture.yaml): sources ${SOURCES.join(', ')}.
 
 osv is not in the timed scan: the stand-in osv-scanner (test/support/osv-scanner-stand-in) only replays recordings made
 for known lockfiles (matched by SHA-256), so it cannot answer for a generated tree, and the real osv-scanner would
