@@ -246,8 +246,8 @@ Sources: ${d.result.coverage.sources.map((s) => `${s.id} ${s.status} in ${fmt(s.
 
 ### Lower bound
 
-Each service has a bulkhead: at most *size* calls in flight (src/aws/session.ts \`DEFAULT_CONCURRENCY\` for AWS,
-8 repositories at a time for GitHub). With every call taking the latency *L*, a bulkhead that made *C* calls needs
+Each service has a bulkhead: at most *size* calls in flight (for AWS, HTTP requests from sending to the answer,
+src/aws/session.ts \`DEFAULT_CONCURRENCY\`; 8 repositories at a time for GitHub). With every call taking the latency *L*, a bulkhead that made *C* calls needs
 at least ceil(*C* / *size*) × *L*, and a chain of *S* calls that each need the previous answer (pagination markers,
 the credential report) at least *S* × *L*. Bulkheads and sources run side by side, so
 
