@@ -37,9 +37,9 @@ const say = (text: string): void => {
 
 type ChildFigures = { codes: number[]; wallMs: number[]; maxRssKb: number };
 
-/** Runs posture commands in a fresh process (bench/scan.ts) and returns its figures. */
+/** Runs posture commands in a fresh process (bench/scan.mjs, no TypeScript loader) and returns its figures. */
 const runPosture = (runs: string[][], env: Record<string, string>): ChildFigures => {
-  const child = spawnSync(process.execPath, [...profiling, '--import', 'tsx', path.join(here, 'scan.ts'), JSON.stringify({ runs, env, cwd: root })], {
+  const child = spawnSync(process.execPath, [...profiling, path.join(here, 'scan.mjs'), JSON.stringify({ runs, env, cwd: root })], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
@@ -226,7 +226,7 @@ GetAccountAuthorizationDetails pages of 100 users), ${fmt(d.estate.buckets)} buc
 (${d.estate.regions.join(', ')}), ${d.estate.repositories} GitHub repositories in one organisation, and a source tree with
 ${d.estate.lockfiles} npm lockfiles. The local fake endpoints of the tests (test/support/fake-aws, test/support/fake-github)
 serve it from a **separate process** (bench/fakes.ts), each answer delayed by **${d.latencyMs} ms**. The scan runs in a fresh
-process (bench/scan.ts) at the default concurrency (no posture.yaml): sources ${SOURCES.join(', ')}.
+process (bench/scan.mjs) at the default concurrency (no posture.yaml): sources ${SOURCES.join(', ')}.
 
 osv is not in the timed scan: the stand-in osv-scanner (test/support/osv-scanner-stand-in) only replays recordings made
 for known lockfiles (matched by SHA-256), so it cannot answer for a generated tree, and the real osv-scanner would
@@ -246,8 +246,8 @@ Sources: ${d.result.coverage.sources.map((s) => `${s.id} ${s.status} in ${fmt(s.
 
 ### Lower bound
 
-Each service has a bulkhead: at most *size* calls in flight (src/aws/session.ts \`DEFAULT_CONCURRENCY\` for AWS,
-8 repositories at a time for GitHub). With every call taking the latency *L*, a bulkhead that made *C* calls needs
+Each service has a bulkhead: at most *size* calls in flight (for AWS, HTTP requests from sending to the answer,
+src/aws/session.ts \`DEFAULT_CONCURRENCY\`; 8 repositories at a time for GitHub). With every call taking the latency *L*, a bulkhead that made *C* calls needs
 at least ceil(*C* / *size*) × *L*, and a chain of *S* calls that each need the previous answer (pagination markers,
 the credential report) at least *S* × *L*. Bulkheads and sources run side by side, so
 

@@ -7,6 +7,7 @@ import type {
   AwsCredentialIdentityProvider,
   DeserializeMiddleware,
   HandlerExecutionContext,
+  HttpHandlerOptions,
   InitializeMiddleware,
   MetadataBearer,
   Pluggable,
@@ -43,12 +44,15 @@ export type SdkClient = {
   destroy: () => void;
 };
 
+/** The part of the SDK's HTTP handler that clients use: posture's per-service bulkhead in front of the shared one. */
+export type RequestHandler = Pick<NodeHttpHandler, 'metadata' | 'handle' | 'updateHttpClientConfig' | 'httpHandlerConfigs' | 'destroy'>;
+
 /** Options common to every SDK v3 client constructor. */
 export type CommonClientConfig = {
   region: string;
   profile?: string;
   credentials?: AwsCredentialIdentityProvider;
-  requestHandler: NodeHttpHandler;
+  requestHandler: RequestHandler;
   retryStrategy: RetryStrategyV2;
 };
 
@@ -57,8 +61,8 @@ export type AwsSession = {
   /** The client of a service in a region; built once per scan, destroyed by `destroy`. */
   client: <C extends SdkClient>(Client: new (config: CommonClientConfig) => C, service: AwsService, region: string) => C;
   /**
-   * Runs one call inside the service's bulkhead and maps a failure to an `AwsFailure`. The
-   * SDK's retry strategy has already retried throttling, 5xx and timeouts by then.
+   * Runs one call and maps a failure to an `AwsFailure`; its requests go through the service's
+   * bulkhead. The SDK's retry strategy has already retried throttling, 5xx and timeouts by then.
    */
   call: <T>(service: AwsService, operation: string, fn: (options: { abortSignal: AbortSignal }) => Promise<T>) => Promise<Outcome<T>>;
   /** Where calls to a service go: the SDK's endpoint variables, else AWS. */
@@ -66,10 +70,15 @@ export type AwsSession = {
   destroy: () => void;
 };
 
-/** Calls in flight per service when posture.yaml's limits.concurrency says nothing (the bulkhead sizes). */
+/**
+ * Requests in flight per service when posture.yaml's limits.concurrency says nothing (the bulkhead
+ * sizes): HTTP requests sent and not yet answered, retries included, each attempt on its own.
+ */
 export const DEFAULT_CONCURRENCY: Record<AwsService, number> = { iam: 4, sts: 2, cloudtrail: 8, guardduty: 8, s3: 16, 's3-control': 4, account: 2, organizations: 1 };
 const ENV_SUFFIX: Record<AwsService, string> = { iam: 'IAM', sts: 'STS', cloudtrail: 'CLOUDTRAIL', guardduty: 'GUARDDUTY', s3: 'S3', 's3-control': 'S3_CONTROL', account: 'ACCOUNT', organizations: 'ORGANIZATIONS' };
 const REFRESH_BEFORE_MS = 5 * 60_000;
+/** Calls under way per service, per request the bulkhead lets in flight (see `call`). */
+const CALLS_PER_SLOT = 2;
 
 /**
  * The SDK's standard retry strategy without its client-wide retry quota, and with more patience
@@ -108,39 +117,50 @@ export class UnmeteredRetryStrategy implements RetryStrategyV2 {
   }
 }
 
-type CallState = { throttles: number };
+type CallState = { throttles: number; queuedMs: number };
 const STATE = Symbol('posture-call-state');
+/** Set on a request by the bulkhead: how long its attempt waited for a slot. */
+const QUEUED = Symbol('posture-queued-ms');
+type Queued = { [QUEUED]?: number };
 
 /**
  * Records every call into the source's call recorder: one entry per operation call with the
- * attempts the SDK's retry strategy made (`$metadata.attempts`) and the throttling answers seen.
+ * attempts the SDK's retry strategy made (`$metadata.attempts`), the throttling answers seen, and
+ * the time the call took, less the time its requests waited for the bulkhead.
  */
 const recordingPlugin = (service: AwsService, calls: CollectContext['calls']): AnyPluggable => {
   const stateOf = (context: HandlerExecutionContext): CallState | undefined => (context as Record<symbol, CallState | undefined>)[STATE];
   const record: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
-    const state: CallState = { throttles: 0 };
+    const state: CallState = { throttles: 0, queuedMs: 0 };
     (context as Record<symbol, CallState>)[STATE] = state;
     const operation = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
     const started = performance.now();
+    const ms = (): number => Math.max(0, performance.now() - started - state.queuedMs);
     try {
       const result = await next(args);
       const attempts = result.output.$metadata?.attempts ?? 1;
-      calls.record(apiName(service, operation), { ms: performance.now() - started, retries: attempts - 1, throttles: state.throttles });
+      calls.record(apiName(service, operation), { ms: ms(), retries: attempts - 1, throttles: state.throttles });
       return result;
     } catch (error) {
       const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
-      calls.record(apiName(service, operation), { ms: performance.now() - started, retries: attempts - 1, throttles: state.throttles, error: true });
+      calls.record(apiName(service, operation), { ms: ms(), retries: attempts - 1, throttles: state.throttles, error: true });
       throw error;
     }
   };
-  // The deserialize step runs once per attempt, inside the retry loop, so it sees each throttle.
+  // The deserialize step runs once per attempt, inside the retry loop, so it sees each throttle,
+  // and it hands the request to the HTTP handler, so it sees how long the attempt was queued.
   const countThrottles: DeserializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+    const request = args.request as Queued;
     try {
       return await next(args);
     } catch (error) {
       const state = stateOf(context);
       if (state && isThrottlingError(error as Parameters<typeof isThrottlingError>[0])) state.throttles++;
       throw error;
+    } finally {
+      const state = stateOf(context);
+      if (state) state.queuedMs += request[QUEUED] ?? 0;
+      delete request[QUEUED];
     }
   };
   return {
@@ -187,9 +207,9 @@ const shared = (provider: AwsCredentialIdentityProvider): AwsCredentialIdentityP
 export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 'signal'>, settings: AwsSettings, homeRegion: string, tuning: AwsTuning = {}): AwsSession => {
   // The SDK warns on stderr about Node versions it plans to drop; posture supports what it supports.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  // Every call in flight listens on the scan's abort signal; the bulkheads bound how many do.
+  // Every call under way listens on the scan's abort signal; the bulkheads bound how many are.
   const inFlight = (Object.keys(DEFAULT_CONCURRENCY) as AwsService[]).reduce((sum, service) => sum + ctx.limits.concurrency(service, DEFAULT_CONCURRENCY[service]), 0);
-  setMaxListeners(Math.max(getMaxListeners(ctx.signal), 16 + inFlight), ctx.signal);
+  setMaxListeners(Math.max(getMaxListeners(ctx.signal), 16 + inFlight * CALLS_PER_SLOT), ctx.signal);
   const timeoutMs = ctx.limits.timeoutMs;
   // HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read from the environment like the SDK's own settings:
   // its Node handler ignores them unless given agents that use the proxy.
@@ -203,28 +223,63 @@ export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 
     new UnmeteredRetryStrategy(settings.maxAttempts, (attempt) => Math.round(Math.min(ceiling, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));
   const profile = settings.profile ? { profile: settings.profile } : {};
 
+  const clients = new Map<string, SdkClient>();
+  const sizeOf = (service: AwsService): number => ctx.limits.concurrency(service, DEFAULT_CONCURRENCY[service]);
+  const limiter = (table: Map<AwsService, LimitFunction>, size: (service: AwsService) => number) => (service: AwsService): LimitFunction => {
+    let limit = table.get(service);
+    if (!limit) {
+      limit = pLimit(size(service));
+      table.set(service, limit);
+    }
+    return limit;
+  };
+  // The bulkhead proper: requests in flight, counted where they leave for the service and come back.
+  const inFlightOf = limiter(new Map(), sizeOf);
+  // Calls under way (built, signed, waiting for the bulkhead, parsing the answer): bounded too, so
+  // that a request is not signed long before it may be sent.
+  const underWayOf = limiter(new Map(), (service) => sizeOf(service) * CALLS_PER_SLOT);
+  /**
+   * The session's HTTP handler behind a service's bulkhead. The SDK's own work on a call (building
+   * and signing the request, parsing the answer; about a millisecond of CPU for S3) happens outside
+   * it: holding a slot through that work kept each slot busy longer than the service took to
+   * answer, and the slots were what bounded the scan. A slot is held from sending a request to its
+   * answer's arrival, once per attempt, so a retry waiting out its backoff holds none.
+   */
+  const handlers = new Map<AwsService, RequestHandler>();
+  const handlerOf = (service: AwsService): RequestHandler => {
+    let handler = handlers.get(service);
+    if (!handler) {
+      const limit = inFlightOf(service);
+      handler = {
+        metadata: requestHandler.metadata,
+        handle: (request, options?: HttpHandlerOptions) => {
+          const queued = performance.now();
+          return limit(() => {
+            (request as Queued)[QUEUED] = performance.now() - queued;
+            return requestHandler.handle(request, options);
+          });
+        },
+        updateHttpClientConfig: (key, value) => requestHandler.updateHttpClientConfig(key, value),
+        httpHandlerConfigs: () => requestHandler.httpHandlerConfigs(),
+        // Clients share the session's handler; the session destroys it.
+        destroy: () => undefined,
+      };
+      handlers.set(service, handler);
+    }
+    return handler;
+  };
+
   const baseCredentials = settings.profile ? fromIni({ profile: settings.profile }) : fromNodeProviderChain();
   const credentials = shared(
     settings.roleArn
       ? fromTemporaryCredentials({
           params: { RoleArn: settings.roleArn, RoleSessionName: settings.roleSessionName, ...(settings.externalId ? { ExternalId: settings.externalId } : {}) },
           masterCredentials: baseCredentials,
-          clientConfig: { region: homeRegion, requestHandler, retryStrategy: retryStrategy(), ...profile },
+          clientConfig: { region: homeRegion, requestHandler: handlerOf('sts'), retryStrategy: retryStrategy(), ...profile },
           clientPlugins: [recordingPlugin('sts', ctx.calls)],
         })
       : baseCredentials,
   );
-
-  const clients = new Map<string, SdkClient>();
-  const limits = new Map<AwsService, LimitFunction>();
-  const limitOf = (service: AwsService): LimitFunction => {
-    let limit = limits.get(service);
-    if (!limit) {
-      limit = pLimit(ctx.limits.concurrency(service, DEFAULT_CONCURRENCY[service]));
-      limits.set(service, limit);
-    }
-    return limit;
-  };
 
   return {
     settings,
@@ -232,14 +287,14 @@ export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 
       const key = `${service}@${region}`;
       let client = clients.get(key);
       if (!client) {
-        client = new Client({ region, credentials, requestHandler, retryStrategy: retryStrategy(), ...profile });
+        client = new Client({ region, credentials, requestHandler: handlerOf(service), retryStrategy: retryStrategy(), ...profile });
         client.middlewareStack.use(recordingPlugin(service, ctx.calls));
         clients.set(key, client);
       }
       return client as InstanceType<typeof Client>;
     },
     call: async (service, operation, fn) =>
-      limitOf(service)(async () => {
+      underWayOf(service)(async () => {
         try {
           return { ok: true as const, value: await fn({ abortSignal: ctx.signal }) };
         } catch (error) {

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { collectorRegistry, DEFAULT_SOURCES } from '../collectors/index.js';
+import { warmIsolated, type WarmWorkers } from '../collectors/isolate.js';
 import { runCollectors } from '../collectors/run.js';
 import { createShard, planIdOf } from '../collectors/shard.js';
 import type { Collector } from '../collectors/types.js';
@@ -55,6 +56,21 @@ export const resolveSources = (flag: string | undefined, config: LoadedConfig['c
   const unknown = requested.filter((id) => !valid.includes(id as CollectorId));
   if (unknown.length > 0) throw new PostureError('usage', `unknown source ${unknown.map((u) => `"${u}"`).join(', ')}; valid sources: ${valid.join(', ')}, all`);
   return registry.filter((c) => requested.includes(c.id));
+};
+
+/**
+ * Starts the worker threads of the isolated collectors that `--sources` (or the config) selects,
+ * so that they load their SDKs while the scan loads its rules. A source list that does not parse
+ * starts nothing here: collectStage reports it, after whatever is checked before it.
+ */
+export const warmCollectors = (flag: string | undefined, config: LoadedConfig['config']): WarmWorkers => {
+  let ids: CollectorId[] = [];
+  try {
+    ids = resolveSources(flag, config).filter((c) => c.isolated).map((c) => c.id);
+  } catch {
+    // Reported by collectStage.
+  }
+  return warmIsolated(ids);
 };
 
 export const parseFormats = (flag: string | undefined, config: LoadedConfig['config'], fallback: OutputFormat[]): OutputFormat[] => {
@@ -130,10 +146,30 @@ export type CollectInput = {
   shard?: { k: number; n: number };
   /** `--progress` / `--no-progress`; unset: shown on a terminal outside CI. */
   progress?: boolean;
+  /** Worker threads started ahead for the isolated collectors (see warmIsolated). */
+  warm?: WarmWorkers;
 };
 
-/** Runs the collectors over the target and returns a validated facts document. */
+/** Runs the collectors over the target and returns a validated facts document. Ends the warm workers it was given that no collector took. */
 export const collectStage = async (rt: Runtime, input: CollectInput): Promise<FactsDocument> => {
+  try {
+    return await collect(rt, input);
+  } finally {
+    input.warm?.close();
+  }
+};
+
+/** Runs `prepare` (the steps between starting warm workers and collectStage), ending the workers if it throws. */
+export const closeOnError = <T>(warm: WarmWorkers, prepare: () => T): T => {
+  try {
+    return prepare();
+  } catch (error) {
+    warm.close();
+    throw error;
+  }
+};
+
+const collect = async (rt: Runtime, input: CollectInput): Promise<FactsDocument> => {
   const root = path.resolve(rt.cwd, input.target);
   if (!existsSync(root)) throw new PostureError('path-missing', 'path to scan does not exist', { file: input.target });
   if (!statSync(root).isDirectory()) throw new PostureError('path-missing', 'path to scan is not a directory', { file: input.target });
@@ -181,7 +217,7 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
     tool: rt.tool,
     targets: { path: input.target, treeId },
     demo: input.demo,
-    isolation: { concurrency: limits.concurrency ?? {} },
+    isolation: { concurrency: limits.concurrency ?? {}, ...(input.warm ? { warm: input.warm } : {}) },
     ...(deadlineMs !== undefined ? { deadline: { ms: deadlineMs, abort: () => controller.abort() } } : {}),
     ...(display ? { progress: display } : {}),
   }).finally(() => display?.stop());

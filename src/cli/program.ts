@@ -16,6 +16,7 @@ import { addBaselineOptions, addPublishOptions, finishCi, prepareCi, registerPub
 import { describeError } from './errors.js';
 import { EXIT, gate } from './exit-codes.js';
 import {
+  closeOnError,
   collectStage,
   evaluateStage,
   failOnOf,
@@ -26,6 +27,7 @@ import {
   serialise,
   threatModelOf,
   validateFacts,
+  warmCollectors,
   writeReports,
   type Runtime,
 } from './pipeline.js';
@@ -143,9 +145,12 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     const loaded = configOf(options);
     const formats = parseFormats(options.format, loaded.config, DEFAULT_FORMATS);
     const ci = prepareCi(rt, options);
-    const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
-    const threatModel = threatModelOf(rt, options.threatModel);
-    const scanTime = parseScanTime(options.scanTime) ?? new Date();
+    const warm = warmCollectors(options.sources, loaded.config);
+    const { ruleSet, threatModel, scanTime } = closeOnError(warm, () => ({
+      ruleSet: loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules }),
+      threatModel: threatModelOf(rt, options.threatModel),
+      scanTime: parseScanTime(options.scanTime) ?? new Date(),
+    }));
     const facts = await collectStage(rt, {
       target,
       loaded,
@@ -159,6 +164,7 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       extraNeeds: threatModelAttributes(rt.schemas, threatModel),
       demo: options.demo,
       progress: options.progress,
+      warm,
     });
     const { result, diff } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, threatModel, scanTime, root: path.resolve(rt.cwd, target) }));
     await ci.publisher.guardSarif(result, formats);
@@ -184,21 +190,27 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
   collect.action(async (target: string, options: CommonOptions) => {
     const shard = shardOf(options as ShardOptions, rt.env);
     const loaded = configOf(options);
-    const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
+    const warm = warmCollectors(options.sources, loaded.config);
+    const { ruleSet, scanTime, extraNeeds } = closeOnError(warm, () => ({
+      ruleSet: loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules }),
+      scanTime: parseScanTime(options.scanTime),
+      extraNeeds: threatModelAttributes(rt.schemas, threatModelOf(rt, options.threatModel)),
+    }));
     const facts = await collectStage(rt, {
       target,
       loaded,
       sources: options.sources,
       exclude: options.exclude,
-      scanTime: parseScanTime(options.scanTime),
+      scanTime,
       ...(options.treeId !== undefined ? { treeId: options.treeId } : {}),
       ...(options.deadline !== undefined ? { deadlineMs: parseDeadline(options.deadline) } : {}),
       ruleSet,
       collectorOptions: collectorOptionsOf(options),
-      extraNeeds: threatModelAttributes(rt.schemas, threatModelOf(rt, options.threatModel)),
+      extraNeeds,
       demo: options.demo,
       shard,
       progress: options.progress,
+      warm,
     });
     writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), serialise(rt, facts));
     setExit(EXIT.ok);

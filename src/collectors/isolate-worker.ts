@@ -3,21 +3,37 @@ import type { ResourceKind } from '../facts/types.js';
 import type { Logger, LogLevel } from '../util/logger.js';
 import { createRedactor } from '../util/redact.js';
 import { collectorRegistry } from './index.js';
-import type { IsolatedCommand, IsolatedMessage, IsolatedRequest } from './isolate.js';
+import { createCallBatch, type IsolatedCommand, type IsolatedMessage, type IsolatedRequest, type IsolatedStart, type IsolatedWarmup } from './isolate.js';
 import { createShard } from './shard.js';
 import { createCallRecorder, type CollectContext } from './types.js';
+
+/**
+ * The request: the worker's data, or, for a worker started ahead (`warmIsolated`), the first
+ * message. Meanwhile such a worker loads its collector, SDKs included, from the collector's folder.
+ */
+const requestOf = async (port: NonNullable<typeof parentPort>): Promise<IsolatedRequest> => {
+  const data = workerData as IsolatedRequest | IsolatedWarmup;
+  if (!('warm' in data)) return data;
+  const started = new Promise<IsolatedRequest>((resolve) => port.once('message', (message: IsolatedStart) => resolve(message.request)));
+  await import(`./${data.warm}/index.js`).catch(() => undefined);
+  return started;
+};
 
 /** The worker side of `collectIsolated`: rebuilds the context from data and runs the collector. */
 const start = async (): Promise<void> => {
   const port = parentPort;
   if (!port) return;
-  const request = workerData as IsolatedRequest;
-  const send = (message: IsolatedMessage): void => port.postMessage(message);
+  const request = await requestOf(port);
+  const batch = createCallBatch((calls) => port.postMessage({ type: 'calls', calls } satisfies IsolatedMessage));
+  const send = (message: IsolatedMessage): void => {
+    batch.flush();
+    port.postMessage(message);
+  };
   const controller = new AbortController();
   port.on('message', (command: IsolatedCommand) => {
     if (command.type === 'abort') controller.abort();
   });
-    // Every line goes to the parent's logger, which applies the level, the prefix and the redactor.
+  // Every line goes to the parent's logger, which applies the level, the prefix and the redactor.
   const logger = (prefix: string): Logger => {
     const line = (level: Exclude<LogLevel, 'silent'>) => (message: string) => send({ type: 'log', level, message: `${prefix}${message}` });
     return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error'), child: (next) => logger(`${prefix}[${next}] `) };
@@ -36,7 +52,7 @@ const start = async (): Promise<void> => {
       calls: {
         record: (api, outcome) => {
           calls.record(api, outcome);
-          send({ type: 'call', api, outcome });
+          batch.record(api, outcome);
         },
         snapshot: calls.snapshot,
       },

@@ -1,5 +1,5 @@
 import type { FactsDocument, SourceReport } from '../facts/types.js';
-import { collectIsolated, STOP_GRACE_MS } from './isolate.js';
+import { collectIsolated, STOP_GRACE_MS, type WarmWorkers } from './isolate.js';
 import { shardOfUnit, unitIds } from './shard.js';
 import { createSharedSteps } from './shared.js';
 import { createCallRecorder, type CollectContext, type CollectProgress, type Collector } from './types.js';
@@ -18,7 +18,7 @@ export type RunCollectorsInput = {
    * Runs the collectors marked `isolated` in worker threads (see collectIsolated); their context
    * is rebuilt from data there, so the concurrency limits come as a table.
    */
-  isolation?: { concurrency: Record<string, number> };
+  isolation?: { concurrency: Record<string, number>; warm?: WarmWorkers };
   /**
    * The overall deadline: when it passes, `abort` cancels every call in flight (each becomes a
    * gap), and a source still running `graceMs` later is reported failed without its resources.
@@ -78,7 +78,9 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
           const { shared, notes } = await steps.resultsFor(collector, own);
           sharedNotes.push(...notes);
           const ctx: CollectContext = Object.keys(shared).length > 0 ? { ...own, shared } : own;
-          return collector.isolated && input.isolation ? collectIsolated(collector.id, collector.kinds, ctx, input.isolation.concurrency) : collector.collect(ctx);
+          return collector.isolated && input.isolation
+            ? collectIsolated(collector.id, collector.kinds, ctx, input.isolation.concurrency, input.isolation.warm)
+            : collector.collect(ctx);
         })();
         const output = await Promise.race([
           work,

@@ -58,6 +58,8 @@ export type Publisher = {
    * (exit 2) SARIF with cloud findings for a public or possibly public repository.
    */
   guardSarif: (result: ResultDocument, formats: string[]) => Promise<void>;
+  /** Whether `publish` will use the Markdown report: a step summary, a check run or a comment is to be written. */
+  wantsMarkdown: boolean;
   /** Step summary, check run (or workflow commands), pull-request comment. */
   publish: (input: { result: ResultDocument; decision: { code: number; reasons: string[] }; markdown: string; diff?: ResultDiff }) => Promise<PublishOutcome>;
 };
@@ -188,5 +190,5 @@ export const createPublisher = (flags: PublishFlags, deps: PublishDeps): Publish
     return outcome;
   };
 
-  return { context, guardSarif, publish };
+  return { context, guardSarif, wantsMarkdown: Boolean(context.stepSummary || flags.githubCheck || flags.prComment), publish };
 };

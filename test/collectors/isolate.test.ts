@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { collectorRegistry } from '../../src/collectors/index.js';
-import { collectIsolated } from '../../src/collectors/isolate.js';
+import { collectIsolated, warmIsolated } from '../../src/collectors/isolate.js';
 import { runCollectors } from '../../src/collectors/run.js';
 import { createShard } from '../../src/collectors/shard.js';
 import { createCallRecorder, type Collector } from '../../src/collectors/types.js';
@@ -61,6 +61,35 @@ describe('isolated collectors (worker threads)', () => {
       // The worker's lines reach the scan's logger with the collector's prefix.
       assert.ok(inWorker.lines.some((line) => line.startsWith('debug: [aws-s3] complete:')), inWorker.lines.join('\n'));
       assert.deepEqual(inWorker.lines.filter((l) => !/ms\b/.test(l)), inProcess.lines.filter((l) => !/ms\b/.test(l)));
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('a worker started ahead of the collection gives the same facts and calls as one started with it', async function () {
+    this.timeout(60_000);
+    const fake = await startS3Fake({ accountId: ACCOUNT, Owner: { ID: 'owner', DisplayName: 'acme' }, Buckets: buckets });
+    try {
+      const run = async (warm?: ReturnType<typeof warmIsolated>) => {
+        const context = s3Context({ config: { aws: { maxAttempts: 2, regions: ['us-east-1', 'eu-west-1'] } } });
+        return runCollectors({
+          collectors: [registered('aws-s3')],
+          context,
+          tool: { name: 'posture', version: 'test' },
+          targets: { path: '.', treeId: 'posture' },
+          isolation: { concurrency: { s3: 2 }, ...(warm ? { warm } : {}) },
+        });
+      };
+      const cold = await run();
+      const warm = warmIsolated(['aws-s3', 'github']);
+      const warmed = await run(warm);
+      assert.equal(cold.sources[0]?.status, 'complete', JSON.stringify(cold.sources[0]));
+      assert.equal(cold.resources.length, buckets.length);
+      assert.deepEqual(withoutTimings(warmed), withoutTimings(cold));
+      // The aws-s3 worker was taken; the unused github one is there until closed, then gone.
+      assert.equal(warm.take('aws-s3'), undefined);
+      warm.close();
+      assert.equal(warm.take('github'), undefined);
     } finally {
       await fake.close();
     }

@@ -92,7 +92,8 @@ export const finishCi = async (
   input: { result: ResultDocument; decision: GateDecision; diff?: ResultDiff; outDir?: string },
 ): Promise<void> => {
   const written = input.outDir ? path.join(input.outDir, 'report.md') : undefined;
-  const markdown = written && existsSync(written) ? readFileSync(written, 'utf8') : renderMarkdown(input.result);
+  // Rendering a large result's Markdown takes a noticeable part of a second: only when it is used.
+  const markdown = !session.publisher.wantsMarkdown ? '' : written && existsSync(written) ? readFileSync(written, 'utf8') : renderMarkdown(input.result);
   await session.publisher.publish({ result: input.result, decision: input.decision, markdown, ...(input.diff ? { diff: input.diff } : {}) });
 };
 
