@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ListAccountsCommand, OrganizationsClient, paginateListAccounts, type Account } from '@aws-sdk/client-organizations';
-import { main } from '../../src/cli/main.js';
 import { shardOfUnit } from '../../src/collectors/shard.js';
 import type { ResultDocument } from '../../src/engine/types.js';
 import type { FactsDocument } from '../../src/facts/types.js';
@@ -10,6 +9,7 @@ import { awsEnvFor, DEMO_AWS_IAM, withEnv } from '../support/fake-aws/index.js';
 import { startOrganizationAws, type FakeOrgAccount, type OrganizationFake } from '../support/fake-aws/organizations.js';
 import type { AwsRequest, Fault } from '../support/fake-aws/server.js';
 import { queryParams } from '../support/fake-aws/wire.js';
+import { runInProcess } from '../support/cli.js';
 import { tempTree } from '../support/temp.js';
 
 const MANAGEMENT = '123456789012';
@@ -71,18 +71,7 @@ describe('aws.organization: the accounts of an AWS Organization, discovered', fu
   const run = async (args: string[], posture = ORGANIZATION): Promise<Run> => {
     writeFileSync(path.join(tree.dir, 'posture.yaml'), posture);
     const out = path.join(tree.dir, `facts-${Math.random().toString(36).slice(2)}.json`);
-    const original = process.stderr.write.bind(process.stderr);
-    let stderr = '';
-    process.stderr.write = ((chunk: string | Uint8Array) => {
-      stderr += String(chunk);
-      return true;
-    }) as typeof process.stderr.write;
-    let code: number;
-    try {
-      code = await main([...args, '--log-level', 'error', '--out', out], process.env, tree.dir);
-    } finally {
-      process.stderr.write = original;
-    }
+    const { code, stderr } = await runInProcess([...args, '--log-level', 'error', '--out', out], process.env, tree.dir);
     return { code, stderr, out, ...(code === 0 && args[0] === 'collect' ? { facts: JSON.parse(readFileSync(out, 'utf8')) as FactsDocument } : {}) };
   };
   const collect = (extra: string[] = [], posture?: string): Promise<Run> => run(['collect', 'tree', '--sources', 'aws-iam,aws-s3', ...extra], posture);
@@ -260,7 +249,7 @@ describe('aws.organization: the accounts of an AWS Organization, discovered', fu
       const args = ['collect', 'tree', '--sources', 'aws-iam,aws-s3', '--scan-time', scanTime, ...(k > 0 ? ['--shard', `${k}/${n}`] : [])];
       writeFileSync(path.join(tree.dir, 'posture.yaml'), ORGANIZATION);
       const listed = fake.organizations.requests.length;
-      const code = await main([...args, '--log-level', 'silent', '--out', files[k] as string], process.env, tree.dir);
+      const { code } = await runInProcess([...args, '--log-level', 'silent', '--out', files[k] as string], process.env, tree.dir);
       assert.equal(code, 0, `shard ${k}`);
       // Every shard lists the organization, once: its 5 pages.
       assert.equal(fake.organizations.requests.length - listed, 5, `shard ${k}`);
@@ -276,7 +265,7 @@ describe('aws.organization: the accounts of an AWS Organization, discovered', fu
     assert.ok(shards.every((s) => s.resources.length > 0), 'every shard has a share of 5 accounts');
 
     const merged = path.join(tree.dir, 'org-merged.json');
-    assert.equal(await main(['merge', ...files.slice(1), '--out', merged, '--log-level', 'silent'], process.env, tree.dir), 0);
+    assert.equal((await runInProcess(['merge', ...files.slice(1), '--out', merged, '--log-level', 'silent'], process.env, tree.dir)).code, 0);
     const [whole, fromShards] = [read(files[0] as string), read(merged)];
     const resources = (facts: FactsDocument): string[] => facts.resources.map((r) => JSON.stringify(r)).sort();
     assert.ok(whole.resources.length > 50, `${whole.resources.length} resources`);

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { createShard, shardOfUnit } from '../../src/collectors/shard.js';
 import { STAND_IN_PATH } from '../../src/collectors/osv/demo.js';
 import type { ResultDocument } from '../../src/engine/types.js';
 import type { FactsDocument } from '../../src/facts/types.js';
 import { packageRoot } from '../../src/util/package-root.js';
-import { runCli } from '../support/cli.js';
+import { runCli, runInProcess } from '../support/cli.js';
 import { startDemoAws } from '../support/fake-aws/index.js';
 import { startDemoGithub } from '../support/fake-github/index.js';
 import { tempTree } from '../support/temp.js';
@@ -15,21 +14,6 @@ import { tempTree } from '../support/temp.js';
 const DEMO = path.join(packageRoot, 'fixtures', 'demo');
 const SCAN_TIME = new Date().toISOString();
 const N = 3;
-
-/** Runs the CLI in this process (for quick refusals), capturing what it writes to stderr. */
-const runInProcess = async (args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> => {
-  const original = process.stderr.write.bind(process.stderr);
-  let stderr = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await main(args, env, packageRoot), stderr };
-  } finally {
-    process.stderr.write = original;
-  }
-};
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
@@ -146,7 +130,7 @@ describe('sharding: posture collect --shard and posture merge', function () {
       return file;
     };
     const refuses = async (files: string[], message: RegExp): Promise<void> => {
-      const run = await runInProcess(['merge', ...files, '--out', path.join(tree.dir, 'never.json')], env);
+      const run = await runInProcess(['merge', ...files, '--out', path.join(tree.dir, 'never.json')], env, packageRoot);
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, message);
       assert.ok(!existsSync(path.join(tree.dir, 'never.json')), 'nothing written');
@@ -186,18 +170,18 @@ describe('sharding: posture collect --shard and posture merge', function () {
   });
 
   it('evaluate warns that a single shard is not the whole estate', async () => {
-    const run = await runInProcess(['evaluate', shardFile(1), '--fail-on', 'none', '--out', path.join(tree.dir, 'shard-result.json')], env);
+    const run = await runInProcess(['evaluate', shardFile(1), '--fail-on', 'none', '--out', path.join(tree.dir, 'shard-result.json')], env, packageRoot);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /holds shard 1\/3 only: merge the shards first/);
   });
 
   it('collect rejects a malformed --shard with exit 2', async () => {
     for (const spec of ['0/3', '4/3', '3', 'a/b', '1/0']) {
-      const run = await runInProcess(['collect', DEMO, '--sources', 'local-repo', '--shard', spec], env);
+      const run = await runInProcess(['collect', DEMO, '--sources', 'local-repo', '--shard', spec], env, packageRoot);
       assert.equal(run.code, 2, `${spec}: ${run.stderr}`);
       assert.match(run.stderr, /--shard/);
     }
-    const noIndex = await runInProcess(['collect', DEMO, '--sources', 'local-repo', '--shard-count', '3'], env);
+    const noIndex = await runInProcess(['collect', DEMO, '--sources', 'local-repo', '--shard-count', '3'], env, packageRoot);
     assert.equal(noIndex.code, 2);
     assert.match(noIndex.stderr, /JOB_COMPLETION_INDEX/);
   });

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
 
 const bin = fileURLToPath(new URL('../../bin/posture.js', import.meta.url));
 
@@ -12,4 +13,22 @@ export const runCli = async (args: string[], options: { cwd?: string; env?: Reco
     timeout: 60_000,
   });
   return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+};
+
+/**
+ * Runs the CLI in this process (quicker than a child, and it sees the fakes' process environment),
+ * capturing what it writes to stderr.
+ */
+export const runInProcess = async (args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stderr: string }> => {
+  const original = process.stderr.write.bind(process.stderr);
+  let stderr = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { code: await main(args, env, cwd), stderr };
+  } finally {
+    process.stderr.write = original;
+  }
 };
