@@ -90,10 +90,11 @@ export const createEngine = (scanTime: Date): Engine => {
     return compiled;
   };
 
+  const paths = createPaths();
   const fail = (compiled: CompiledRule, attributes: Record<string, unknown>): Decision => {
     const explain = compiled.explain();
     explain(attributes);
-    return { status: 'fail', evidence: explainErrors(compiled, attributes, explain.errors ?? []) };
+    return { status: 'fail', evidence: explainErrors(compiled, attributes, explain.errors ?? [], paths) };
   };
 
   const decide = (compiled: CompiledRule, resource: Pick<Resource, 'attributes'>): Decision => {
@@ -174,11 +175,7 @@ const show = (value: unknown): string => {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 };
 
-const at = (root: unknown, segments: string[]): unknown =>
-  segments.reduce<unknown>((acc, s) => (acc !== null && typeof acc === 'object' ? (acc as Record<string, unknown>)[s] : undefined), root);
-
-const describe = (error: ErrorObject, segments: string[], value: unknown): string => {
-  const where = dotted(segments);
+const describe = (error: ErrorObject, segments: string[], value: unknown, where: string): string => {
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
@@ -216,14 +213,60 @@ const COMBINATORS = new Set(['anyOf', 'oneOf', 'if', 'allOf']);
  * enclosing object that records a `line` (a step in a workflow, an entry in a lockfile), so five
  * unpinned actions give five items each with its line.
  */
-const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknown>, errors: ErrorObject[]): EvidenceItem[] => {
-  const groups = new Map<string, { error: ErrorObject; errorSegments: string[]; value: unknown; segments: string[]; place?: Record<string, unknown> }>();
-  const specific = errors.filter((e) => !COMBINATORS.has(e.keyword));
-  for (const error of specific.length > 0 ? specific : errors) {
-    const segments = pointer(error.instancePath);
+/**
+ * A memo of a pure function of a string, cleared when it grows past `limit`: instance paths repeat
+ * from resource to resource (`/accessKeys/0/lastRotated`), so each is split and described once.
+ */
+const memoOf = <T>(fn: (key: string) => T, limit = 10_000): ((key: string) => T) => {
+  const memo = new Map<string, T>();
+  return (key) => {
+    let value = memo.get(key);
+    if (value === undefined) {
+      if (memo.size >= limit) memo.clear();
+      value = fn(key);
+      memo.set(key, value);
+    }
+    return value;
+  };
+};
+
+/** Splitting and describing JSON pointers, memoised per engine. */
+type Paths = { segmentsOf: (instancePath: string) => string[]; dottedOf: (instancePath: string) => string };
+
+const createPaths = (): Paths => {
+  const segmentsOf = memoOf(pointer);
+  return { segmentsOf, dottedOf: memoOf((instancePath) => dotted(segmentsOf(instancePath))) };
+};
+
+/** The JSON pointer of the first `depth` segments of `instancePath`. */
+const pointerPrefix = (instancePath: string, depth: number): string => {
+  let end = 0;
+  for (let n = 0; n <= depth; n++) {
+    end = instancePath.indexOf('/', end + 1);
+    if (end === -1) return instancePath;
+  }
+  return instancePath.slice(0, end);
+};
+
+/**
+ * Turns validation errors into evidence: one item per offending place. A place is the nearest
+ * enclosing object that records a `line` (a step in a workflow, an entry in a lockfile), so five
+ * unpinned actions give five items each with its line.
+ */
+const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknown>, errors: ErrorObject[], paths: Paths): EvidenceItem[] => {
+  let specific = 0;
+  for (const error of errors) if (!COMBINATORS.has(error.keyword)) specific++;
+  const seen = new Set<string>();
+  const items: EvidenceItem[] = [];
+  for (const error of errors) {
+    if (specific > 0 && COMBINATORS.has(error.keyword)) continue;
+    const segments = paths.segmentsOf(error.instancePath);
     // The values along the path, walked once: nodes[d] is the value at the first d segments.
     const nodes: unknown[] = [attributes];
-    for (let depth = 0; depth < segments.length; depth++) nodes.push(at(nodes[depth], [segments[depth] as string]));
+    for (let depth = 0; depth < segments.length; depth++) {
+      const parent = nodes[depth];
+      nodes.push(parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[segments[depth] as string] : undefined);
+    }
     let placeDepth = -1;
     for (let depth = segments.length; depth > 0; depth--) {
       const candidate = nodes[depth];
@@ -232,28 +275,25 @@ const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknow
         break;
       }
     }
-    const key = placeDepth > 0 ? segments.slice(0, placeDepth).join('/') : segments.join('/') + `#${error.keyword}`;
-    if (groups.has(key)) continue;
-    groups.set(key, {
-      error,
-      errorSegments: segments,
-      value: nodes[segments.length],
-      segments: placeDepth > 0 ? segments.slice(0, placeDepth) : segments,
-      place: placeDepth > 0 ? (nodes[placeDepth] as Record<string, unknown>) : undefined,
-    });
-  }
-  const items: EvidenceItem[] = [];
-  for (const { error, errorSegments, value, segments, place } of groups.values()) {
+    const placePath = placeDepth > 0 ? (placeDepth === segments.length ? error.instancePath : pointerPrefix(error.instancePath, placeDepth - 1)) : undefined;
+    const key = placePath ?? `${error.instancePath}#${error.keyword}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const value = nodes[segments.length];
+    const place = placeDepth > 0 ? (nodes[placeDepth] as Record<string, unknown>) : undefined;
     const detail = place && compiled.rule.evidence
       ? renderTemplate(compiled.rule.evidence, { ...place, params: compiled.params })
-      : describe(error, errorSegments, value);
+      : describe(error, segments, value, paths.dottedOf(error.instancePath));
     const line = place ? (place.line as number) : undefined;
     const file = typeof place?.path === 'string' ? place.path : undefined;
-    items.push({ path: dotted(segments), ...(file ? { file } : {}), ...(line ? { line } : {}), detail, ...(place ? {} : { value: scalarOrNothing(value) }) });
+    const item: EvidenceItem = { path: paths.dottedOf(placePath ?? error.instancePath), ...(file ? { file } : {}), ...(line ? { line } : {}), detail };
+    if (!place) {
+      const scalar = scalarOrNothing(value);
+      if (scalar !== undefined) item.value = scalar;
+    }
+    items.push(item);
   }
-  return items
-    .map((item) => (item.value === undefined ? (({ value: _value, ...rest }) => rest)(item) : item))
-    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return items.length > 1 ? items.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) : items;
 };
 
 const scalarOrNothing = (value: unknown): unknown =>
