@@ -99,33 +99,33 @@ export const createEngine = (scanTime: Date): Engine => {
 
   const decide = (compiled: CompiledRule, resource: Pick<Resource, 'attributes'>): Decision => {
     let attributes = resource.attributes;
-    const unknownPaths: string[] = [];
+    let unknownPaths: string[] | undefined;
     let firstMarker: { reason: string; permission?: string } | undefined;
     for (const { path: required, segments } of compiled.required) {
       const value = valueAt(attributes, segments);
       if (value !== undefined && (value === null || typeof value !== 'object')) continue;
       const found = value === undefined ? missingAt(attributes, required) : findUnknown(value, required);
       if (!found) continue;
-      unknownPaths.push(found.path);
+      (unknownPaths ??= []).push(found.path);
       firstMarker ??= found.marker.$unknown;
       // Make an attribute that was never collected explicit, so three-valued evaluation sees it.
       if (value === undefined && found.marker.$unknown.reason === NOT_COLLECTED) attributes = withMarker(attributes, found.path.split('.'), found.marker);
     }
-    if (unknownPaths.length === 0) {
-      if (compiled.applies && !compiled.applies(attributes)) return { status: 'not_applicable', evidence: [] };
-      if (compiled.test(attributes)) return { status: 'pass', evidence: [] };
+    if (unknownPaths === undefined) {
+      if (compiled.applies && !compiled.applies(attributes)) return NOT_APPLICABLE;
+      if (compiled.test(attributes)) return PASS;
       return fail(compiled, attributes);
     }
     const undecided = (): Decision => ({
       status: 'unknown',
-      evidence: [],
+      evidence: NO_EVIDENCE,
       unknown: { reason: firstMarker?.reason ?? 'not collected', attributes: unknownPaths, ...(firstMarker?.permission ? { permission: firstMarker.permission } : {}) },
     });
     const applicable: Truth = compiled.when === undefined ? 'true' : threeValued(compiled.when, attributes);
-    if (applicable === 'false') return { status: 'not_applicable', evidence: [] };
+    if (applicable === 'false') return NOT_APPLICABLE;
     if (applicable === 'unknown') return undecided();
     const truth = threeValued(compiled.condition, attributes);
-    if (truth === 'true') return { status: 'pass', evidence: [] };
+    if (truth === 'true') return PASS;
     if (truth === 'unknown') return undecided();
     return fail(compiled, attributes);
   };
@@ -134,6 +134,12 @@ export const createEngine = (scanTime: Date): Engine => {
 };
 
 const NOT_COLLECTED = 'not collected';
+
+// Most decisions pass or do not apply, with nothing to show: they share one frozen answer each
+// rather than allocating one per resource.
+const NO_EVIDENCE: EvidenceItem[] = Object.freeze<EvidenceItem[]>([]) as EvidenceItem[];
+const PASS: Decision = Object.freeze({ status: 'pass', evidence: NO_EVIDENCE });
+const NOT_APPLICABLE: Decision = Object.freeze({ status: 'not_applicable', evidence: NO_EVIDENCE });
 
 const valueAt = (attributes: Record<string, unknown>, segments: string[]): unknown => {
   let current: unknown = attributes;
@@ -320,21 +326,21 @@ export const resourceRef = (resource: Resource): Finding['resource'] => ({
  */
 export const toFinding = (compiled: CompiledRule, resource: Resource, decision: Decision, ref: Finding['resource'] = resourceRef(resource)): Finding => {
   const { rule } = compiled;
-  const context = { name: resource.name, id: resource.id, attributes: resource.attributes, params: compiled.params, evidenceCount: decision.evidence.length };
   let message: string;
-  if (decision.status === 'fail') message = renderTemplate(rule.message, context);
+  if (decision.status === 'fail') message = renderTemplate(rule.message, { name: resource.name, id: resource.id, attributes: resource.attributes, params: compiled.params, evidenceCount: decision.evidence.length });
   else if (decision.status === 'unknown') message = `${resource.name}: could not check "${rule.title}": ${decision.unknown?.reason ?? 'unknown'}${decision.unknown?.permission ? ` (needs ${decision.unknown.permission})` : ''}`;
   else if (decision.status === 'not_applicable') message = `${resource.name}: not applicable to "${rule.title}"`;
   else message = `${resource.name}: ${rule.title}`;
   // The first offending place locates the finding: in its own file when it names one (a manifest
   // without a lockfile), else in the resource's file (a workflow step).
-  const first = decision.evidence.find((e) => e.line !== undefined);
+  const first = decision.evidence.length === 0 ? undefined : decision.evidence.find((e) => e.line !== undefined);
   const location = first?.file
     ? { path: first.file, line: first.line }
     : resource.location
       ? { path: resource.location.path, line: first?.line ?? resource.location.line }
       : undefined;
-  return {
+  // Members are added in the document's order, without building and spreading objects for the optional ones.
+  const finding: Finding = {
     ruleId: rule.id,
     status: decision.status,
     severity: severityOf(rule, resource.attributes),
@@ -344,11 +350,12 @@ export const toFinding = (compiled: CompiledRule, resource: Resource, decision: 
     title: rule.title,
     message,
     evidence: decision.evidence,
-    ...(location ? { location: { path: location.path, ...(location.line ? { line: location.line } : {}) } } : {}),
-    fingerprint: fingerprint(rule.id, resource.kind, resource.id, resource.discriminator),
-    ...(resource.discriminator ? { discriminator: resource.discriminator } : {}),
-    ...(decision.unknown ? { unknown: decision.unknown } : {}),
-  };
+  } as Finding;
+  if (location) finding.location = location.line ? { path: location.path, line: location.line } : { path: location.path };
+  finding.fingerprint = fingerprint(rule.id, resource.kind, resource.id, resource.discriminator);
+  if (resource.discriminator) finding.discriminator = resource.discriminator;
+  if (decision.unknown) finding.unknown = decision.unknown;
+  return finding;
 };
 
 const emptyCounts = (): Record<Status, number> => Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
