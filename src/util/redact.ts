@@ -146,14 +146,32 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
   }
   for (const secret of options.secrets ?? []) add(secret.value, secret.type);
 
-  const knownSpans = (text: string): Span[] => {
-    if (known.size === 0) return [];
+  /** The pattern of every registered value, longest first (so that a value containing another is replaced whole). */
+  const knownValues = (): RegExp => {
     if (dirty || !knownPattern) {
-      // Longest first, so that a value containing another is replaced whole.
       const values = [...known.keys()].sort((a, b) => b.length - a.length);
       knownPattern = new RegExp(values.map(escapeRegExp).join('|'), 'g');
       dirty = false;
     }
+    return knownPattern;
+  };
+
+  /** False only for a text that cannot hold a registered value nor a recognisable token. */
+  const mayHoldSecret = (text: string): boolean => {
+    if (CANDIDATE.test(text)) return true;
+    if (known.size === 0) return false;
+    const pattern = knownValues();
+    pattern.lastIndex = 0;
+    const found = pattern.test(text);
+    // matchAll starts from a global pattern's lastIndex: leave it where knownSpans expects it.
+    pattern.lastIndex = 0;
+    return found;
+  };
+
+  const knownSpans = (text: string): Span[] => {
+    if (known.size === 0) return [];
+    const knownPattern = knownValues();
+    knownPattern.lastIndex = 0;
     const spans: Span[] = [];
     for (const match of text.matchAll(knownPattern)) {
       spans.push({ start: match.index, end: match.index + match[0].length, type: known.get(match[0]) ?? 'secret' });
@@ -191,7 +209,7 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
   };
 
   const redact = (text: string): string => {
-    if (text.length < MIN_SECRET_LENGTH) return text;
+    if (text.length < MIN_SECRET_LENGTH || !mayHoldSecret(text)) return text;
     const spans = [...knownSpans(text), ...genericSpans(text)].sort((a, b) => a.start - b.start || b.end - a.end);
     if (spans.length === 0) return text;
     let out = '';
@@ -210,7 +228,7 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
     // a secret registered later is never missed through a stale entry.
     const memo = new Map<string, string>();
     const text = (input: string): string => {
-      if (input.length < MIN_SECRET_LENGTH) return input;
+      if (input.length < MIN_SECRET_LENGTH || !mayHoldSecret(input)) return input;
       let out = memo.get(input);
       if (out === undefined) {
         out = redact(input);
@@ -219,15 +237,19 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
       return out;
     };
     // Copy on write: a subtree without anything to redact is returned as it is, so a large
-    // document is not held twice in memory only to be serialised.
-    const seen = new WeakMap<object, unknown>();
+    // document is not held twice in memory only to be serialised. Only the objects that changed
+    // are remembered (a shared one then has one copy), and the objects on the current path, to
+    // cut a cycle (never in JSON) at its back edge: remembering every object visited would cost
+    // more memory than the document's strings.
+    const copies = new Map<object, unknown>();
+    const path = new Set<object>();
     const visit = (input: unknown): unknown => {
       if (typeof input === 'string') return text(input);
       if (input === null || typeof input !== 'object') return input;
-      if (seen.has(input)) return seen.get(input);
-      if (input instanceof Date) return input;
-      // A cycle (never in JSON) is cut at its back edge rather than followed forever.
-      seen.set(input, input);
+      if (input instanceof Date || path.has(input)) return input;
+      const copied = copies.get(input);
+      if (copied !== undefined) return copied;
+      path.add(input);
       let out: unknown = input;
       if (Array.isArray(input)) {
         let copy: unknown[] | undefined;
@@ -258,7 +280,8 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
         }
         if (copy !== undefined) out = copy;
       }
-      seen.set(input, out);
+      path.delete(input);
+      if (out !== input) copies.set(input, out);
       return out;
     };
     return visit(value) as T;
