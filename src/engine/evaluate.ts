@@ -262,7 +262,8 @@ const pointerPrefix = (instancePath: string, depth: number): string => {
 const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknown>, errors: ErrorObject[], paths: Paths): EvidenceItem[] => {
   let specific = 0;
   for (const error of errors) if (!COMBINATORS.has(error.keyword)) specific++;
-  const seen = new Set<string>();
+  const candidates = specific > 0 ? specific : errors.length;
+  const seen = candidates > 1 ? new Set<string>() : undefined;
   const items: EvidenceItem[] = [];
   for (const error of errors) {
     if (specific > 0 && COMBINATORS.has(error.keyword)) continue;
@@ -282,9 +283,12 @@ const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknow
       }
     }
     const placePath = placeDepth > 0 ? (placeDepth === segments.length ? error.instancePath : pointerPrefix(error.instancePath, placeDepth - 1)) : undefined;
-    const key = placePath ?? `${error.instancePath}#${error.keyword}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    // Most failures have one error: only several need telling apart.
+    if (seen !== undefined) {
+      const key = placePath ?? `${error.instancePath}#${error.keyword}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
     const value = nodes[segments.length];
     const place = placeDepth > 0 ? (nodes[placeDepth] as Record<string, unknown>) : undefined;
     const detail = place && compiled.rule.evidence
@@ -292,7 +296,11 @@ const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknow
       : describe(error, segments, value, paths.dottedOf(error.instancePath));
     const line = place ? (place.line as number) : undefined;
     const file = typeof place?.path === 'string' ? place.path : undefined;
-    const item: EvidenceItem = { path: paths.dottedOf(placePath ?? error.instancePath), ...(file ? { file } : {}), ...(line ? { line } : {}), detail };
+    // Members in the document's order; optional ones assigned, not spread from temporary objects.
+    const item = { path: paths.dottedOf(placePath ?? error.instancePath) } as EvidenceItem;
+    if (file) item.file = file;
+    if (line) item.line = line;
+    item.detail = detail;
     if (!place) {
       const scalar = scalarOrNothing(value);
       if (scalar !== undefined) item.value = scalar;
