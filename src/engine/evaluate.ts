@@ -6,7 +6,7 @@ import { createThreeValued, findUnknown, substitute, type Truth } from './condit
 import { categoryOf, functionOf } from './csf.js';
 import { fingerprint } from './fingerprint.js';
 import { applySuppressions, type SuppressionSource } from './suppressions.js';
-import { getPath, renderTemplate } from './template.js';
+import { compileTemplate, getPath } from './template.js';
 import {
   CSF_FUNCTIONS,
   SEVERITIES,
@@ -34,6 +34,9 @@ export type CompiledRule = {
   explain: () => ValidateFunction;
   applies?: ValidateFunction;
   roots: string[];
+  /** The rule's message and evidence templates, parsed once. */
+  message: (context: Record<string, unknown>) => string;
+  evidence?: (context: Record<string, unknown>) => string;
   /** `requires` split into segments once, not per resource. */
   required: { path: string; segments: string[] }[];
 };
@@ -80,6 +83,8 @@ export const createEngine = (scanTime: Date): Engine => {
       explain: () => (explain ??= thorough.compile(condition as object)),
       applies: when === undefined ? undefined : fast.compile(when as object),
       roots: [...new Set(rule.requires.map((p) => p.split('.')[0] as string))],
+      message: compileTemplate(rule.message),
+      evidence: rule.evidence ? compileTemplate(rule.evidence) : undefined,
       required: rule.requires.map((p) => ({ path: p, segments: p.split('.') })),
     };
     if (!byParams) {
@@ -291,8 +296,8 @@ const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknow
     }
     const value = nodes[segments.length];
     const place = placeDepth > 0 ? (nodes[placeDepth] as Record<string, unknown>) : undefined;
-    const detail = place && compiled.rule.evidence
-      ? renderTemplate(compiled.rule.evidence, { ...place, params: compiled.params })
+    const detail = place && compiled.evidence
+      ? compiled.evidence({ ...place, params: compiled.params })
       : describe(error, segments, value, paths.dottedOf(error.instancePath));
     const line = place ? (place.line as number) : undefined;
     const file = typeof place?.path === 'string' ? place.path : undefined;
@@ -335,7 +340,7 @@ export const resourceRef = (resource: Resource): Finding['resource'] => ({
 export const toFinding = (compiled: CompiledRule, resource: Resource, decision: Decision, ref: Finding['resource'] = resourceRef(resource)): Finding => {
   const { rule } = compiled;
   let message: string;
-  if (decision.status === 'fail') message = renderTemplate(rule.message, { name: resource.name, id: resource.id, attributes: resource.attributes, params: compiled.params, evidenceCount: decision.evidence.length });
+  if (decision.status === 'fail') message = compiled.message({ name: resource.name, id: resource.id, attributes: resource.attributes, params: compiled.params, evidenceCount: decision.evidence.length });
   else if (decision.status === 'unknown') message = `${resource.name}: could not check "${rule.title}": ${decision.unknown?.reason ?? 'unknown'}${decision.unknown?.permission ? ` (needs ${decision.unknown.permission})` : ''}`;
   else if (decision.status === 'not_applicable') message = `${resource.name}: not applicable to "${rule.title}"`;
   else message = `${resource.name}: ${rule.title}`;
