@@ -312,7 +312,9 @@ const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknow
     }
     items.push(item);
   }
-  return items.length > 1 ? items.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) : items;
+  // Copied to their exact length: an array grown by push keeps room for 17 entries, which for a
+  // finding's one or two items is most of its memory.
+  return items.length > 1 ? items.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)).slice() : items.length === 1 ? [items[0] as EvidenceItem] : items;
 };
 
 const scalarOrNothing = (value: unknown): unknown =>
