@@ -65,6 +65,18 @@ export const collectorOfSid = (sid: string): string =>
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
     .toLowerCase();
 
+/**
+ * Statements that serve a setting rather than a collector: its heading, and who is granted them
+ * (not the role the collectors read each account with).
+ */
+const SETTING_STATEMENTS: Record<string, { title: string; grantee: string }> = {
+  PostureAwsOrganizations: {
+    title: 'aws.organization',
+    grantee:
+      'Only with `aws.organization` in `posture.yaml`. Grant it to the identity that runs posture, in the organization\'s management account or a delegated administrator account: it lists the accounts, and the statements above go to the role posture assumes in each of them.',
+  },
+};
+
 const operationsOf = (action: string): { operation: string; purpose: string }[] =>
   Object.entries(IAM_ACTIONS)
     .filter(([, entry]) => entry.action === action)
@@ -89,7 +101,9 @@ export const renderPermissions = (policy: PolicyFile, github: GithubPermissionsF
     '',
   ];
   for (const statement of policy.Statement) {
-    lines.push(`## ${collectorOfSid(statement.Sid)} (statement \`${statement.Sid}\`)`, '', '| IAM action | API operation | What posture reads with it |', '|---|---|---|');
+    const setting = SETTING_STATEMENTS[statement.Sid];
+    lines.push(`## ${setting?.title ?? collectorOfSid(statement.Sid)} (statement \`${statement.Sid}\`)`, '', ...(setting ? [setting.grantee, ''] : []));
+    lines.push('| IAM action | API operation | What posture reads with it |', '|---|---|---|');
     for (const action of [...statement.Action].sort()) {
       const ops = operationsOf(action);
       lines.push(
@@ -106,7 +120,7 @@ export const renderPermissions = (policy: PolicyFile, github: GithubPermissionsF
   for (const [operation, entry] of free) lines.push(`- \`${operation}\`: ${entry.purpose}; it needs no permission.`);
   for (const [operation, entry] of caller) {
     lines.push(
-      `- \`${operation}\` (\`${entry.action}\`): ${entry.purpose}. Grant it to the identity that runs posture, on that role; the role's trust policy must allow that identity (and require the external id given with \`--aws-external-id\`).`,
+      `- \`${operation}\` (\`${entry.action}\`): ${entry.purpose}. Grant it to the identity that runs posture, on that role (on each account's role); the role's trust policy must allow that identity (and require the external id given with \`--aws-external-id\`, \`aws.accounts\` or \`aws.organization\`).`,
     );
   }
   lines.push('', '## The policy', '', '```json', JSON.stringify(policy, null, 2), '```', '');

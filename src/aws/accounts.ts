@@ -1,6 +1,8 @@
 import pLimit from 'p-limit';
 import type { CollectContext, CollectorOutput } from '../collectors/types.js';
 import type { CoverageGap } from '../facts/types.js';
+import { discoverAccounts } from './organization.js';
+import type { AwsTuning } from './session.js';
 import type { AwsSettings } from './settings.js';
 
 /** Accounts collected at once when posture.yaml's limits.concurrency says nothing. */
@@ -19,23 +21,38 @@ const accountGap = (account: string, reason: string): CoverageGap => ({
 });
 
 /**
- * Runs a single-account collection for each account of `aws.accounts`, each through its own role,
- * and combines the outputs. An account that cannot be read (its role denied, its credentials
- * refused) is a coverage gap on `aws:<account>`, not a failed source; the source fails only when
- * no account could be read. Without `aws.accounts`, runs the one collection as it is.
+ * Runs a single-account collection for each account of `aws.accounts`, or of the AWS Organization
+ * (`aws.organization`, listed first with the caller's credentials: once for the scan, when the
+ * context carries the listing), each through its own role, and combines the outputs. An account
+ * that cannot be read (its role denied, its credentials refused) is a coverage gap on
+ * `aws:<account>`, not a failed source; the source fails only when no account could be read, or
+ * when the organization's accounts could not be listed. Without either, runs the one collection
+ * as it is.
  */
 export const forEachAccount = async (
-  ctx: Pick<CollectContext, 'limits' | 'logger'>,
+  ctx: Pick<CollectContext, 'limits' | 'logger' | 'calls' | 'signal' | 'env' | 'shared'>,
   settings: AwsSettings,
   collectOne: (settings: AwsSettings) => Promise<CollectorOutput>,
+  tuning: AwsTuning = {},
 ): Promise<CollectorOutput> => {
-  const { accounts } = settings;
+  let { accounts } = settings;
+  const notes: string[] = [];
+  if (settings.organization) {
+    // Listed once for the scan when the collectors run together (the shared step aws-accounts);
+    // a collector run on its own lists the organization itself.
+    const discovery = ctx.shared?.['aws-accounts'] ?? (await discoverAccounts(ctx, { ...settings, organization: settings.organization }, tuning));
+    if (!discovery.ok) return discovery.output;
+    ctx.logger.debug(discovery.notes.join('; '));
+    notes.push(...discovery.notes);
+    accounts = discovery.accounts;
+    if (accounts.length === 0) return { resources: [], gaps: [], notes, endpoint: discovery.endpoint, excluded: [] };
+  }
   if (!accounts) return collectOne(settings);
   const limit = pLimit(ctx.limits.concurrency('aws-accounts', DEFAULT_ACCOUNT_CONCURRENCY));
   const outcomes = await Promise.all(
     accounts.map((account) =>
       limit(async (): Promise<{ account: string; output?: CollectorOutput; failure?: string }> => {
-        const { accounts: _all, externalId: _externalId, ...rest } = settings;
+        const { accounts: _all, organization: _organization, externalId: _externalId, ...rest } = settings;
         const scoped: AwsSettings = { ...rest, roleArn: account.roleArn, ...(account.externalId ? { externalId: account.externalId } : {}) };
         try {
           const output = await collectOne(scoped);
@@ -48,7 +65,6 @@ export const forEachAccount = async (
     ),
   );
   const gaps: CoverageGap[] = [];
-  const notes: string[] = [];
   for (const outcome of outcomes) {
     gaps.push(...(outcome.output?.gaps ?? []));
     if (outcome.failure) {

@@ -1,5 +1,5 @@
 /** The AWS services posture calls, named by their SigV4 signing name. */
-export type AwsService = 'iam' | 'sts' | 'cloudtrail' | 'guardduty' | 's3' | 's3-control' | 'account';
+export type AwsService = 'iam' | 'sts' | 'cloudtrail' | 'guardduty' | 's3' | 's3-control' | 'account' | 'organizations';
 
 /**
  * What one API operation needs: the IAM action that authorises it (`null` when AWS authorises
@@ -19,7 +19,10 @@ export type ActionEntry = {
  */
 export const IAM_ACTIONS: Record<string, ActionEntry> = {
   'sts.GetCallerIdentity': { action: null, purpose: 'the account id and the identity posture runs as (AWS allows it to every caller)' },
-  'sts.AssumeRole': { action: 'sts:AssumeRole', purpose: 'assuming --aws-role-arn', grantedTo: 'caller' },
+  'sts.AssumeRole': { action: 'sts:AssumeRole', purpose: 'assuming --aws-role-arn, or the role of each account of aws.accounts or aws.organization', grantedTo: 'caller' },
+  // Asked with the credentials posture runs with, in the organization's management account or a
+  // delegated administrator account; each account is then read through its own role.
+  'organizations.ListAccounts': { action: 'organizations:ListAccounts', purpose: 'the accounts of the AWS Organization to scan' },
   'iam.GenerateCredentialReport': { action: 'iam:GenerateCredentialReport', purpose: 'requesting a fresh credential report' },
   'iam.GetCredentialReport': { action: 'iam:GetCredentialReport', purpose: 'passwords, MFA and access keys of every user and the root user' },
   'iam.GetAccountPasswordPolicy': { action: 'iam:GetAccountPasswordPolicy', purpose: 'the account password policy' },

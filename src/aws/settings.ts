@@ -10,6 +10,8 @@ export type AwsSettings = {
   externalId?: string;
   /** `aws.accounts`: the accounts to scan one after another, each through its own role. */
   accounts?: AwsAccountTarget[];
+  /** `aws.organization`: the accounts of the AWS Organization, listed when the scan starts. */
+  organization?: AwsOrganizationTarget;
   roleSessionName: string;
   /** Attempts per call, first one included, for the SDK's retry strategy. */
   maxAttempts: number;
@@ -17,6 +19,9 @@ export type AwsSettings = {
 
 /** One account of `aws.accounts`. */
 export type AwsAccountTarget = { id: string; roleArn: string; externalId?: string };
+
+/** `aws.organization`: the role to assume in every active account of the organization, and the accounts to leave out. */
+export type AwsOrganizationTarget = { roleName: string; externalId?: string; exclude: string[] };
 
 /** The AWS options both AWS collectors take; declared once, by aws-iam. */
 export const AWS_CLI_OPTIONS: CollectorOption[] = [
@@ -57,6 +62,26 @@ const accountsOf = (value: unknown, roleArn: string | undefined): AwsAccountTarg
   });
 };
 
+const ROLE_NAME = /^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+
+const organizationOf = (value: unknown, config: Record<string, unknown>): AwsOrganizationTarget | undefined => {
+  if (value === undefined) return undefined;
+  // posture.yaml is validated against schemas/config/aws.schema.json when it is loaded, and
+  // src/config/load.ts refuses these pairs with the file and line; this guards other callers.
+  for (const other of ['accounts', 'roleArn', 'externalId']) {
+    if (config[other] !== undefined) throw new PostureError('config-invalid', `aws.organization and aws.${other} exclude each other`);
+  }
+  const section = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const roleName = text(section.roleName);
+  if (!roleName || !ROLE_NAME.test(roleName)) throw new PostureError('config-invalid', 'aws.organization.roleName: give the name of the role to assume in each account (such as posture-read-only)');
+  const exclude = Array.isArray(section.exclude) ? section.exclude.map(String) : [];
+  const bad = exclude.find((id) => !ACCOUNT_ID.test(id));
+  if (bad) throw new PostureError('config-invalid', `aws.organization.exclude: "${bad}" is not a 12-digit account id`);
+  const externalId = text(section.externalId);
+  return { roleName, exclude, ...(externalId ? { externalId } : {}) };
+};
+
 /**
  * Reads the AWS settings: command-line options first, then the `aws:` section of posture.yaml.
  * Credentials themselves never come from here: the SDK's provider chain finds them.
@@ -70,10 +95,13 @@ export const awsSettings = (ctx: Pick<CollectContext, 'options' | 'config'>): Aw
   const regions = parseRegions(ctx.options.awsRegions, '--aws-regions') ?? parseRegions(config.regions, 'aws.regions');
   const maxAttempts = typeof config.maxAttempts === 'number' ? config.maxAttempts : DEFAULT_MAX_ATTEMPTS;
   const profile = text(ctx.options.awsProfile) ?? text(config.profile);
-  // --aws-role-arn names one account to scan: it replaces the list.
-  const accounts = text(ctx.options.awsRoleArn) ? undefined : accountsOf(config.accounts, text(config.roleArn));
+  // --aws-role-arn names one account to scan: it replaces the list and the organization.
+  const oneRole = text(ctx.options.awsRoleArn) !== undefined;
+  const organization = oneRole ? undefined : organizationOf(config.organization, config);
+  const accounts = oneRole ? undefined : accountsOf(config.accounts, text(config.roleArn));
   return {
     ...(accounts ? { accounts } : {}),
+    ...(organization ? { organization } : {}),
     ...(profile ? { profile } : {}),
     ...(regions ? { regions } : {}),
     ...(roleArn ? { roleArn } : {}),

@@ -73,6 +73,17 @@ export const parseScanTime = (value: string | undefined): Date | undefined => {
   return date;
 };
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `--deadline 90s`, `30m`, `2h`, `1500ms`: a unit is required, so that `--deadline 30` cannot mean two things. */
+export const parseDeadline = (value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  const ms = match ? Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] ?? 0)) : NaN;
+  if (!(ms >= 1000)) throw new PostureError('usage', `--deadline "${value}" is not a duration of at least 1 s, such as 90s, 30m or 2h`);
+  return ms;
+};
+
 export type RuleSet = {
   rules: Rule[];
   /** Every rule loaded, before selection: for checks that concern the rule files themselves. */
@@ -107,6 +118,10 @@ export type CollectInput = {
   sources?: string;
   exclude?: string[];
   scanTime?: Date;
+  /** `--tree-id`: the tree's identity instead of its origin remote or directory name. */
+  treeId?: string;
+  /** `--deadline`, in milliseconds: beats limits.deadlineMs of posture.yaml. */
+  deadlineMs?: number;
   ruleSet: RuleSet;
   collectorOptions: Record<string, unknown>;
   /** Attributes the threat model reads (exposure, tags for selectors), beyond the rules'. */
@@ -123,6 +138,8 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
   const root = path.resolve(rt.cwd, input.target);
   if (!existsSync(root)) throw new PostureError('path-missing', 'path to scan does not exist', { file: input.target });
   if (!statSync(root).isDirectory()) throw new PostureError('path-missing', 'path to scan is not a directory', { file: input.target });
+  if (input.treeId !== undefined && !/^\S+$/.test(input.treeId)) throw new PostureError('usage', `--tree-id "${input.treeId}" must be one word without spaces`);
+  const treeId = input.treeId ?? treeIdOf(root);
   const collectors = resolveSources(input.sources, input.loaded.config);
   const needs = neededAttributes(input.ruleSet.rules);
   for (const [kind, attributes] of input.extraNeeds ?? []) needs.set(kind, new Set([...(needs.get(kind) ?? []), ...attributes]));
@@ -138,13 +155,14 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
     rt.redactor = createRedactor({ env: rt.env });
   }
   const controller = new AbortController();
+  const deadlineMs = input.deadlineMs ?? limits.deadlineMs;
   const shard = input.shard ? createShard(input.shard.k, input.shard.n) : undefined;
   const display = progressWanted(input.progress, rt.env, process.stderr) ? createProgressDisplay(process.stderr) : undefined;
   const facts = await runCollectors({
     collectors,
     context: {
       root,
-      treeId: treeIdOf(root),
+      treeId,
       scanTime: input.scanTime ?? new Date(),
       logger: rt.logger,
       needs: (kind: ResourceKind) => needs.get(kind) ?? new Set<string>(),
@@ -162,13 +180,14 @@ export const collectStage = async (rt: Runtime, input: CollectInput): Promise<Fa
       ...(shard ? { shard } : {}),
     },
     tool: rt.tool,
-    targets: { path: input.target, treeId: treeIdOf(root) },
+    targets: { path: input.target, treeId },
     demo: input.demo,
     isolation: { concurrency: limits.concurrency ?? {} },
+    ...(deadlineMs !== undefined ? { deadline: { ms: deadlineMs, abort: () => controller.abort() } } : {}),
     ...(display ? { progress: display } : {}),
   }).finally(() => display?.stop());
   if (shard) {
-    const planId = planIdOf({ configHash: input.loaded.hash, rulesHash: input.ruleSet.hash, sources: collectors.map((c) => c.id).sort(), treeId: treeIdOf(root), options: input.collectorOptions });
+    const planId = planIdOf({ configHash: input.loaded.hash, rulesHash: input.ruleSet.hash, sources: collectors.map((c) => c.id).sort(), treeId, options: input.collectorOptions });
     facts.shard = { k: shard.k, n: shard.n, planId, units: shard.covered() };
   }
   validateFacts(rt, facts, 'facts (as collected)');

@@ -21,6 +21,7 @@ import {
   failOnOf,
   loadRuleSet,
   parseFormats,
+  parseDeadline,
   parseScanTime,
   serialise,
   threatModelOf,
@@ -45,6 +46,8 @@ type CommonOptions = {
   sources?: string;
   exclude?: string[];
   scanTime?: string;
+  treeId?: string;
+  deadline?: string;
   rulesDir?: string[];
   rules?: string;
   excludeRules?: string;
@@ -81,6 +84,8 @@ const addCollectOptions = (command: Command): Command => {
     .option('--sources <ids>', `comma-separated collectors to run, or "all" (available: ${collectorRegistry().map((c) => c.id).join(', ')}; default: those that need no credentials)`)
     .option('--exclude <pattern>', 'skip paths matching this gitignore-style pattern (repeatable; default .git, node_modules, vendor)', repeatable)
     .option('--scan-time <iso>', 'the clock that ages are computed against (default: now)')
+    .option('--tree-id <id>', 'identity of the source tree in findings and fingerprints, so that checkouts in different places match (default: the origin remote URL, else the directory name)')
+    .option('--deadline <duration>', 'stop collecting after this long (90s, 30m, 2h): calls not made by then are gaps, sources still running are partial (default: limits.deadlineMs in posture.yaml, else none)')
     .option('--progress', 'show progress on stderr (default: on a terminal, outside CI)')
     .option('--no-progress', 'never show progress')
     .addOption(new Option('--demo', 'mark the data as simulated').hideHelp());
@@ -99,7 +104,7 @@ const addCollectOptions = (command: Command): Command => {
 };
 
 const collectorOptionsOf = (options: CommonOptions): Record<string, unknown> => {
-  const known = new Set(['config', 'sources', 'exclude', 'scanTime', 'rulesDir', 'rules', 'excludeRules', 'failOn', 'failOnGaps', 'require', 'format', 'out', 'demo', 'threatModel', 'shard', 'shardCount', 'progress']);
+  const known = new Set(['config', 'sources', 'exclude', 'scanTime', 'treeId', 'deadline', 'rulesDir', 'rules', 'excludeRules', 'failOn', 'failOnGaps', 'require', 'format', 'out', 'demo', 'threatModel', 'shard', 'shardCount', 'progress']);
   return Object.fromEntries(Object.entries(options).filter(([key]) => !known.has(key)));
 };
 
@@ -147,6 +152,8 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       sources: options.sources,
       exclude: options.exclude,
       scanTime,
+      ...(options.treeId !== undefined ? { treeId: options.treeId } : {}),
+      ...(options.deadline !== undefined ? { deadlineMs: parseDeadline(options.deadline) } : {}),
       ruleSet,
       collectorOptions: collectorOptionsOf(options),
       extraNeeds: threatModelAttributes(rt.schemas, threatModel),
@@ -184,6 +191,8 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       sources: options.sources,
       exclude: options.exclude,
       scanTime: parseScanTime(options.scanTime),
+      ...(options.treeId !== undefined ? { treeId: options.treeId } : {}),
+      ...(options.deadline !== undefined ? { deadlineMs: parseDeadline(options.deadline) } : {}),
       ruleSet,
       collectorOptions: collectorOptionsOf(options),
       extraNeeds: threatModelAttributes(rt.schemas, threatModelOf(rt, options.threatModel)),

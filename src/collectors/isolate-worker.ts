@@ -54,6 +54,7 @@ const start = async (): Promise<void> => {
       redactor: createRedactor({ env: request.env }),
       ...(request.progress ? { progress: { resources: (n: number) => send({ type: 'resources', n }), call: () => undefined } } : {}),
       ...(shard ? { shard } : {}),
+      ...(request.shared ? { shared: request.shared } : {}),
     };
     const output = await collector.collect(ctx);
     send({ type: 'done', output, covered: shard?.covered() ?? [] });

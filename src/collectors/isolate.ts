@@ -18,6 +18,8 @@ export type IsolatedRequest = {
   limits: { timeoutMs: number; concurrency: Record<string, number>; maxFileBytes: number };
   shard?: { k: number; n: number };
   progress: boolean;
+  /** The shared steps' results (the AWS Organization's accounts): data, done once in the parent. */
+  shared?: CollectContext['shared'];
 };
 
 /** Messages from the worker: its log lines, calls and resource counts as they happen, then the outcome. */
@@ -52,6 +54,9 @@ const spawn = (workerData: IsolatedRequest): Worker => {
  * display are the same as in process. Everything in the context must therefore be data, which is
  * why the caller passes the concurrency limits as a table.
  */
+/** How long a source gets to answer its cancelled calls and stop after an abort (the deadline). */
+export const STOP_GRACE_MS = 10_000;
+
 export const collectIsolated = (
   id: CollectorId,
   kinds: ResourceKind[],
@@ -71,11 +76,16 @@ export const collectIsolated = (
     limits: { timeoutMs: ctx.limits.timeoutMs, concurrency, maxFileBytes: ctx.limits.maxFileBytes },
     ...(ctx.shard ? { shard: { k: ctx.shard.k, n: ctx.shard.n } } : {}),
     progress: ctx.progress !== undefined,
+    ...(ctx.shared ? { shared: ctx.shared } : {}),
   };
   return new Promise<CollectorOutput>((resolve, reject) => {
     const worker = spawn(request);
     let settled = false;
-    const abort = (): void => worker.postMessage({ type: 'abort' } satisfies IsolatedCommand);
+    const abort = (): void => {
+      worker.postMessage({ type: 'abort' } satisfies IsolatedCommand);
+      // A worker that does not wind down would keep the process alive after the scan has ended.
+      setTimeout(() => settle(() => reject(new Error(`the ${id} collector's worker thread did not stop within ${STOP_GRACE_MS / 1000} s of the abort`))), STOP_GRACE_MS).unref();
+    };
     if (ctx.signal.aborted) abort();
     else ctx.signal.addEventListener('abort', abort, { once: true });
     const settle = (outcome: () => void): void => {

@@ -1,6 +1,7 @@
 import type { FactsDocument, SourceReport } from '../facts/types.js';
-import { collectIsolated } from './isolate.js';
+import { collectIsolated, STOP_GRACE_MS } from './isolate.js';
 import { shardOfUnit, unitIds } from './shard.js';
+import { createSharedSteps } from './shared.js';
 import { createCallRecorder, type CollectContext, type CollectProgress, type Collector } from './types.js';
 
 export type RunCollectorsInput = {
@@ -18,14 +19,37 @@ export type RunCollectorsInput = {
    * is rebuilt from data there, so the concurrency limits come as a table.
    */
   isolation?: { concurrency: Record<string, number> };
+  /**
+   * The overall deadline: when it passes, `abort` cancels every call in flight (each becomes a
+   * gap), and a source still running `graceMs` later is reported failed without its resources.
+   */
+  deadline?: { ms: number; abort: () => void; graceMs?: number };
 };
+
+const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
 /**
  * Runs the selected collectors side by side. One that throws is recorded as `failed` with its
  * reason and the others' resources stand; the facts document says what was and was not seen.
  */
 export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDocument> => {
-  const { context } = input;
+  const { context, deadline } = input;
+  let expired = false;
+  const timers: NodeJS.Timeout[] = [];
+  // Settles when the sources still running after the deadline have had their grace period.
+  const abandoned = new Promise<void>((resolve) => {
+    if (!deadline) return;
+    timers.push(
+      setTimeout(() => {
+        expired = true;
+        context.logger.warn(`the deadline of ${seconds(deadline.ms)} passed: calls in flight are cancelled and reported as gaps`);
+        deadline.abort();
+        timers.push(setTimeout(resolve, deadline.graceMs ?? STOP_GRACE_MS));
+      }, deadline.ms),
+    );
+  });
+  // Work several collectors need (the AWS Organization's accounts) is done once for the scan.
+  const steps = createSharedSteps();
   const outcomes = await Promise.all(
     input.collectors.map(async (collector) => {
       const calls = createCallRecorder();
@@ -48,10 +72,25 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
         return { report, resources: [], excluded: [] };
       }
       try {
-        const ctx: CollectContext = { ...context, calls, logger, ...(progress ? { progress } : {}) };
-        const output = collector.isolated && input.isolation ? await collectIsolated(collector.id, collector.kinds, ctx, input.isolation.concurrency) : await collector.collect(ctx);
+        const own: CollectContext = { ...context, calls, logger, ...(progress ? { progress } : {}) };
+        const sharedNotes: string[] = [];
+        const work = (async () => {
+          const { shared, notes } = await steps.resultsFor(collector, own);
+          sharedNotes.push(...notes);
+          const ctx: CollectContext = Object.keys(shared).length > 0 ? { ...own, shared } : own;
+          return collector.isolated && input.isolation ? collectIsolated(collector.id, collector.kinds, ctx, input.isolation.concurrency) : collector.collect(ctx);
+        })();
+        const output = await Promise.race([
+          work,
+          abandoned.then(() => {
+            throw new Error(`did not finish within the deadline of ${seconds(deadline?.ms ?? 0)}, nor stop within ${seconds(deadline?.graceMs ?? STOP_GRACE_MS)} after it`);
+          }),
+        ]);
         progress?.resources(output.resources.length);
         const gaps = output.gaps ?? [];
+        const notes = [...sharedNotes, ...(output.notes ?? [])];
+        // A source that was still running at the deadline lost the calls it had not made; they are its gaps.
+        if (expired) notes.push(`the scan's deadline of ${seconds(deadline?.ms ?? 0)} passed while this source was running`);
         const report: SourceReport = {
           id: collector.id,
           status: output.status ?? (gaps.length > 0 ? 'partial' : 'complete'),
@@ -60,7 +99,7 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
           gaps,
           calls: calls.snapshot(),
           durationMs: Math.round(performance.now() - started),
-          notes: output.notes ?? [],
+          notes,
           ...(output.reason ? { reason: output.reason } : {}),
         };
         logger.debug(`${report.status}: ${output.resources.length} resources, ${report.calls.total} API calls`);
@@ -82,7 +121,7 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
         return { report, resources: [], excluded: [] };
       }
     }),
-  );
+  ).finally(() => timers.forEach(clearTimeout));
   return {
     schemaVersion: '1',
     tool: input.tool,

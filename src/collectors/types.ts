@@ -3,6 +3,7 @@ import type { ApiStats, CollectorId, CoverageGap, Resource, ResourceKind, Source
 import type { Logger } from '../util/logger.js';
 import type { Redactor } from '../util/redact.js';
 import type { Shard } from './shard.js';
+import type { SharedResults, SharedStepId } from './shared.js';
 
 /** Counts API calls per operation, for coverage and budgets. One recorder per source. */
 export type CallRecorder = {
@@ -69,6 +70,8 @@ export type CollectContext = {
   progress?: CollectProgress;
   /** Set by `posture collect --shard K/N`: collect only the units this shard owns. */
   shard?: Shard;
+  /** The results of the shared steps the collector names in `shares`, done once for the scan (see src/collectors/shared.ts). */
+  shared?: Partial<SharedResults>;
 };
 
 export type CollectorOutput = {
@@ -105,5 +108,10 @@ export type Collector = {
    * side. Its context must then be data (see src/collectors/isolate.ts).
    */
   isolated?: boolean;
+  /**
+   * Work this collector needs that others need too (listing the AWS Organization's accounts):
+   * `runCollectors` does each step once per scan and passes its result in `ctx.shared`.
+   */
+  shares?: SharedStepId[];
   collect: (ctx: CollectContext) => Promise<CollectorOutput>;
 };

@@ -10,7 +10,7 @@ export type PostureConfig = {
   paths?: { exclude?: string[] };
   rules?: { dirs?: string[]; include?: string[]; exclude?: string[]; params?: Record<string, Record<string, unknown>> };
   suppressions?: Suppression[];
-  limits?: { maxFileBytes?: number; concurrency?: Record<string, number>; timeoutMs?: number };
+  limits?: { maxFileBytes?: number; concurrency?: Record<string, number>; timeoutMs?: number; deadlineMs?: number };
   /** Collector sections; each collector reads and types its own (schemas/config/<name>.schema.json). */
   aws?: Record<string, unknown>;
   github?: Record<string, unknown>;

@@ -119,6 +119,95 @@ export const islandJson = (value: unknown): string =>
 
 const sha256 = (text: string): string => `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
 
+const escapeHtml = Handlebars.escapeExpression;
+
+/** The remediation block of a finding's details: filled per resource only where the rule has placeholders. */
+const remediationHtml = (remediation: RuleMeta['remediation']): string =>
+  `<p class="fix">${escapeHtml(remediation.text)}</p>${remediation.cli ? `<pre><code>${escapeHtml(remediation.cli)}</code></pre>` : ''}${remediation.terraform ? `<pre><code>${escapeHtml(remediation.terraform)}</code></pre>` : ''}`;
+
+const referencesHtml = (references: string[]): string =>
+  references.length === 0
+    ? ''
+    : `<p class="small muted">References</p><ul class="refs">${references
+        .map((ref) => {
+          const href = safeUrl(ref);
+          return `<li>${href ? `<a href="${escapeHtml(href)}" rel="noopener noreferrer">${escapeHtml(ref)}</a>` : escapeHtml(ref)}</li>`;
+        })
+        .join('')}</ul>`;
+
+const hasPlaceholder = (remediation: RuleMeta['remediation']): boolean => [remediation.text, remediation.cli, remediation.terraform].some((text) => text?.includes('{{'));
+
+/**
+ * The rows of the findings table. A report can hold tens of thousands of findings; as a Handlebars
+ * block each row cost a context object and a helper call per field, which made this table most of
+ * the report's rendering time. The markup is written here instead, every outside value through
+ * Handlebars' own escapeExpression, exactly as the templates escape it; what a rule shares across
+ * its findings (references, a remediation without placeholders) is escaped once per rule.
+ */
+const findingRowsHtml = (result: ResultDocument, rules: Map<string, RuleMeta>, assetOf: (finding: Finding) => AssetEntry | undefined): string => {
+  const perRule = new Map<string, { remediation?: string; references: string }>();
+  const ruleParts = (ruleId: string) => {
+    let parts = perRule.get(ruleId);
+    if (!parts) {
+      const rule = rules.get(ruleId);
+      parts = {
+        ...(rule && !hasPlaceholder(rule.remediation) ? { remediation: remediationHtml(rule.remediation) } : {}),
+        references: referencesHtml(rule?.references ?? []),
+      };
+      perRule.set(ruleId, parts);
+    }
+    return parts;
+  };
+  const out: string[] = [];
+  result.findings.forEach((finding, index) => {
+    const status = escapeHtml(finding.status);
+    const severity = escapeHtml(finding.severity);
+    let details = '';
+    if (finding.status !== 'pass' && finding.status !== 'not_applicable') {
+      const rule = rules.get(finding.ruleId);
+      const parts = ruleParts(finding.ruleId);
+      const evidence = finding.evidence.length
+        ? `<ul class="evidence">${finding.evidence.map((e) => `<li>${e.line ? `<span class="line">line ${escapeHtml(String(e.line))}</span> ` : ''}${escapeHtml(e.detail)}</li>`).join('')}</ul>`
+        : '';
+      const unknown = finding.unknown;
+      const unknownText = unknown
+        ? `<p>Could not be checked: ${escapeHtml(unknown.reason)}${unknown.permission ? `; needs <code>${escapeHtml(unknown.permission)}</code>` : ''} (attributes ${escapeHtml(unknown.attributes.join(', '))}).</p>`
+        : '';
+      const sup = finding.suppression;
+      const expired = finding.status === 'fail';
+      const suppression = sup
+        ? `<p class="${expired ? 'warning' : 'accepted'}">${expired ? `Acceptance expired on ${escapeHtml(sup.expires)}` : `Accepted until ${escapeHtml(sup.expires)}`} by ${escapeHtml(sup.owner)}: ${escapeHtml(sup.reason)}${sup.ticket ? ` (${escapeHtml(sup.ticket)})` : ''}. Source: ${escapeHtml(sup.source)}.</p>`
+        : '';
+      const remediation = rule ? (parts.remediation ?? remediationHtml(fillRemediation(rule.remediation, finding.resource))) : '';
+      const threats = finding.threats.map((t) => THREAT_LABELS[t]).join(', ');
+      details =
+        `\n          <details><summary>Evidence and remediation</summary>` +
+        `\n            ${evidence}` +
+        `\n            ${unknownText}` +
+        `\n            ${suppression}` +
+        `\n            ${remediation}` +
+        `\n            ${parts.references}` +
+        `\n            <p class="muted small">CSF ${escapeHtml(finding.csf.subcategories.join(', '))} · ${escapeHtml(threats)} · fingerprint <code>${escapeHtml(finding.fingerprint)}</code>${finding.firstSeen ? ` · first seen ${escapeHtml(finding.firstSeen)}` : ''}</p>` +
+        `\n          </details>`;
+    }
+    const location = finding.location ? `${finding.location.path}${finding.location.line ? `:${finding.location.line}` : ''}` : '';
+    out.push(
+      `<tr class="finding row-${status}" data-index="${index}">` +
+        `\n        <td><span class="badge status-${status}">${escapeHtml(STATUS_LABELS[finding.status])}</span></td>` +
+        `\n        <td><span class="badge sev-${severity}">${severity}</span></td>` +
+        `\n        <td class="what"><strong>${escapeHtml(finding.title)}</strong><div class="msg">${escapeHtml(finding.message)}</div><code class="rule">${escapeHtml(finding.ruleId)}</code>` +
+        details +
+        `\n        </td>` +
+        `\n        <td class="res"><span class="name">${escapeHtml(finding.resource.name)}</span><div class="muted small">${escapeHtml(finding.resource.kind)}</div><div class="id small">${escapeHtml(finding.resource.id)}</div>${location ? `<div class="loc">${escapeHtml(location)}</div>` : ''}</td>` +
+        `\n        <td>${escapeHtml(assetOf(finding)?.name ?? '')}</td>` +
+        `\n        <td>${escapeHtml(finding.csf.function)}</td>` +
+        `\n        <td>${escapeHtml(finding.resource.source)}</td>` +
+        `\n      </tr>`,
+    );
+  });
+  return out.join('\n      ');
+};
+
 /** Everything the templates show, computed here so the templates only place and escape it. */
 export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => {
   const scanTime = result.scan.scanTime;
@@ -346,39 +435,13 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
       });
 
   // ---- findings table and its filter data ---------------------------------------------------
-  const rows = result.findings.map((finding, index) => {
-    const asset = assetOf(finding);
-    const rule = rules.get(finding.ruleId);
-    return {
-      index,
-      status: finding.status,
-      statusLabel: STATUS_LABELS[finding.status],
-      severity: finding.severity,
-      ruleId: finding.ruleId,
-      title: finding.title,
-      message: finding.message,
-      resourceName: finding.resource.name,
-      resourceId: finding.resource.id,
-      kind: finding.resource.kind,
-      source: finding.resource.source,
-      location: finding.location ? `${finding.location.path}${finding.location.line ? `:${finding.location.line}` : ''}` : '',
-      asset: asset?.name ?? '',
-      fn: finding.csf.function,
-      csf: finding.csf.subcategories.join(', '),
-      threats: finding.threats.map((t) => THREAT_LABELS[t]).join(', '),
-      evidence: finding.evidence.map((e) => ({ line: e.line, detail: e.detail, path: e.path })),
-      unknown: finding.unknown ? { reason: finding.unknown.reason, permission: finding.unknown.permission ?? '', attributes: finding.unknown.attributes.join(', ') } : undefined,
-      suppression: finding.suppression,
-      suppressionExpired: finding.status === 'fail' && finding.suppression !== undefined,
-      remediation: finding.status === 'pass' || finding.status === 'not_applicable' || !rule ? undefined : fillRemediation(rule.remediation, finding.resource),
-      references: finding.status === 'pass' || finding.status === 'not_applicable' ? [] : (rule?.references ?? []).map((ref) => ({ text: ref, href: safeUrl(ref) })),
-      fingerprint: finding.fingerprint,
-      firstSeen: finding.firstSeen ?? '',
-      details: finding.status !== 'pass' && finding.status !== 'not_applicable',
-    };
-  });
+  const distinctValues = new Set<string>();
+  for (const finding of result.findings) {
+    const name = assetOf(finding)?.name;
+    if (name) distinctValues.add(name);
+  }
   const distinct = <T extends string>(values: T[]): T[] => [...new Set(values)].sort();
-  const filterAssets = distinct(rows.map((r) => r.asset).filter(Boolean));
+  const filterAssets = distinct([...distinctValues]);
   const filters = {
     functions: CSF_FUNCTIONS.map((fn) => ({ value: fn, label: `${FUNCTION_NAMES[fn]} (${fn})` })),
     severities: SEVERITIES.map((sev) => ({ value: sev, label: sev })),
@@ -458,7 +521,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     registerLegend: REGISTER_STATUSES.map((status) => ({ status, symbol: REGISTER_SYMBOLS[status], label: REGISTER_LABELS[status] })),
     plan: result.risks ? plan : fallbackPlan,
     planByRisk: result.risks !== undefined,
-    findings: { rows, total: rows.length, filters },
+    findings: { rows: () => findingRowsHtml(result, rules, assetOf), total: result.findings.length, filters },
     accepted,
     formula: formula
       ? {
@@ -473,7 +536,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
   };
 };
 
-type Trusted = Record<'css' | 'script' | 'data', string>;
+type Trusted = Record<'css' | 'script' | 'data' | 'findingRows', string>;
 
 /** Compiles the report template with its partials in an isolated Handlebars environment. */
 const compileTemplate = (trusted: Trusted): HandlebarsTemplateDelegate => {
@@ -485,13 +548,16 @@ const compileTemplate = (trusted: Trusted): HandlebarsTemplateDelegate => {
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('gt', (a: unknown, b: unknown) => typeof a === 'number' && typeof b === 'number' && a > b);
   hb.registerHelper('upper', (value: unknown) => String(value ?? '').toUpperCase());
-  // The only unescaped output: posture's own stylesheet and script, and the island JSON escaped
-  // by islandJson. Templates can name these three blocks and nothing else.
+  // The only unescaped output: posture's own stylesheet and script, the island JSON escaped by
+  // islandJson, and the findings rows escaped by findingRowsHtml. Templates can name these four
+  // blocks and nothing else.
   hb.registerHelper('inline', (name: unknown) => {
-    if (name !== 'css' && name !== 'script' && name !== 'data') throw new Error(`inline: unknown block ${String(name)}`);
+    if (name !== 'css' && name !== 'script' && name !== 'data' && name !== 'findingRows') throw new Error(`inline: unknown block ${String(name)}`);
     return new hb.SafeString(trusted[name]);
   });
-  return hb.compile(readFileSync(path.join(TEMPLATE_DIR, 'report.hbs'), 'utf8'));
+  // Every helper is declared: a plain `{{field}}` then compiles to a property lookup instead of
+  // code that first asks whether a helper of that name exists, which is less to generate and to run.
+  return hb.compile(readFileSync(path.join(TEMPLATE_DIR, 'report.hbs'), 'utf8'), { knownHelpers: { eq: true, gt: true, upper: true, inline: true }, knownHelpersOnly: true });
 };
 
 const assertInlineSafe = (text: string, element: 'style' | 'script'): void => {
@@ -511,5 +577,5 @@ export const renderHtml = (result: ResultDocument, options: HtmlOptions = {}): s
   assertInlineSafe(script, 'script');
   const view = buildView(result, options);
   const csp = [`default-src 'none'`, `style-src '${sha256(css)}'`, `script-src '${sha256(script)}'`, `base-uri 'none'`, `form-action 'none'`].join('; ');
-  return compileTemplate({ css, script, data: islandJson(view.island) })({ ...view, csp });
+  return compileTemplate({ css, script, data: islandJson(view.island), findingRows: view.findings.rows() })({ ...view, csp });
 };

@@ -69,27 +69,75 @@ const summary = (result: ResultDocument): string[] => {
   return out;
 };
 
-const failing = (result: ResultDocument, limit: number): string[] => {
+/**
+ * The failing findings in the order they are shown (grouped by CSF function), each rendered the
+ * first time it is asked for: the size search below touches only the findings that can fit, not
+ * all of them once per probe.
+ */
+type FailingList = { count: number; fns: (CsfFunction | undefined)[]; text: (i: number) => string; bytes: (i: number) => number };
+
+const failingList = (result: ResultDocument): FailingList => {
   const rules = new Map(result.rules.map((rule) => [rule.id, rule]));
   const fails = result.findings.filter((f) => f.status === 'fail');
-  const out = ['## Failing findings', ''];
-  if (fails.length === 0) return [...out, 'None.', ''];
-  let shown = 0;
-  for (const fn of CSF_FUNCTIONS) {
-    const group = fails.filter((f) => f.csf.function === fn);
-    if (group.length === 0 || shown >= limit) continue;
-    out.push(`### ${FUNCTION_NAMES[fn]} (${fn})`, '');
-    for (const finding of group) {
-      if (shown >= limit) break;
-      out.push(renderFinding(finding, rules.get(finding.ruleId)));
-      shown++;
+  // Findings of a function outside CSF_FUNCTIONS are never shown, only counted.
+  const shown = CSF_FUNCTIONS.flatMap((fn) => fails.filter((f) => f.csf.function === fn));
+  const texts: string[] = [];
+  const sizes: number[] = [];
+  const text = (i: number): string => {
+    let cached = texts[i];
+    if (cached === undefined) {
+      const finding = shown[i] as Finding;
+      cached = renderFinding(finding, rules.get(finding.ruleId));
+      texts[i] = cached;
+      sizes[i] = Buffer.byteLength(cached);
     }
-    out.push('');
+    return cached;
+  };
+  const bytes = (i: number): number => {
+    text(i);
+    return sizes[i] as number;
+  };
+  return { count: fails.length, fns: shown.map((f) => f.csf.function), text, bytes };
+};
+
+const groupHeading = (fn: CsfFunction): string => `### ${FUNCTION_NAMES[fn]} (${fn})`;
+const moreLine = (hidden: number): string =>
+  `**${hidden} more failing findings are not shown here** to stay within GitHub's size limit: see report.html or result.json for all of them.`;
+
+/** The lines of the failing section showing the first `limit` findings of the list. */
+const failing = (list: FailingList, limit: number): string[] => {
+  const out = ['## Failing findings', ''];
+  if (list.count === 0) return [...out, 'None.', ''];
+  const shown = Math.min(limit, list.fns.length);
+  for (let i = 0; i < shown; i++) {
+    const fn = list.fns[i] as CsfFunction;
+    if (i === 0 || list.fns[i - 1] !== fn) {
+      if (i > 0) out.push('');
+      out.push(groupHeading(fn), '');
+    }
+    out.push(list.text(i));
   }
-  if (shown < fails.length) {
-    out.push(`**${fails.length - shown} more failing findings are not shown here** to stay within GitHub's size limit: see report.html or result.json for all of them.`, '');
-  }
+  if (shown > 0) out.push('');
+  if (shown < list.count) out.push(moreLine(list.count - shown), '');
   return out;
+};
+
+/**
+ * The byte length of the failing section with `limit` findings, counting each line and the newline
+ * that joins it to the next one; it stops counting once past `cap`, rendering no finding beyond.
+ */
+const failingBytes = (list: FailingList, limit: number, cap: number): number => {
+  let bytes = Buffer.byteLength('## Failing findings') + 2;
+  if (list.count === 0) return bytes + Buffer.byteLength('None.') + 2;
+  const shown = Math.min(limit, list.fns.length);
+  for (let i = 0; i < shown && bytes <= cap; i++) {
+    const fn = list.fns[i] as CsfFunction;
+    if (i === 0 || list.fns[i - 1] !== fn) bytes += (i > 0 ? 1 : 0) + Buffer.byteLength(groupHeading(fn)) + 2;
+    bytes += list.bytes(i) + 1;
+  }
+  if (shown > 0) bytes += 1;
+  if (shown < list.count) bytes += Buffer.byteLength(moreLine(list.count - shown)) + 2;
+  return bytes;
 };
 
 const blind = (result: ResultDocument): string[] => {
@@ -147,19 +195,23 @@ const suppressions = (result: ResultDocument): string[] => {
  */
 export const renderMarkdown = (result: ResultDocument, options: MarkdownOptions = {}): string => {
   const limit = options.limitBytes ?? MARKDOWN_BYTE_LIMIT;
-  const build = (findingLimit: number): string =>
-    [...header(result), ...summary(result), ...(options.extraSections ?? []), ...failing(result, findingLimit), ...blind(result), ...suppressions(result)].join('\n');
-  const failCount = result.summary.byStatus.fail;
-  let text = build(failCount);
-  if (Buffer.byteLength(text) <= limit) return text;
+  const list = failingList(result);
+  const head = [...header(result), ...summary(result), ...(options.extraSections ?? [])];
+  const tail = [...blind(result), ...suppressions(result)];
+  const build = (findingLimit: number): string => [...head, ...failing(list, findingLimit), ...tail].join('\n');
+  // Every line but the last is followed by one newline in the joined text.
+  const fixedBytes = [...head, ...tail].reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) - 1;
+  const fits = (findingLimit: number): boolean => fixedBytes + failingBytes(list, findingLimit, limit - fixedBytes) <= limit;
+  const failCount = list.count;
+  if (fits(failCount)) return build(failCount);
   let low = 0;
   let high = failCount;
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (Buffer.byteLength(build(mid)) <= limit) low = mid;
+    if (fits(mid)) low = mid;
     else high = mid - 1;
   }
-  text = build(low);
+  const text = build(low);
   if (Buffer.byteLength(text) <= limit) return text;
   // Even without findings the coverage is too long: cut at a line boundary below the limit.
   const cut = Buffer.from(text).subarray(0, limit - 200).toString('utf8').replace(/\n[^\n]*$/, '').replace(/\uFFFD$/, '');

@@ -318,10 +318,12 @@ const buildRun = (result: ResultDocument, scope: string, findings: Finding[], ke
     return rules.length - 1;
   };
   // Every rule that looked at this scope, so code scanning knows them even when nothing fails.
-  const ruleIds = [...new Set(findings.map((f) => f.ruleId))].sort();
-  for (const id of ruleIds) {
+  const firstOfRule = new Map<string, Finding>();
+  for (const finding of findings) if (!firstOfRule.has(finding.ruleId)) firstOfRule.set(finding.ruleId, finding);
+  for (const id of [...firstOfRule.keys()].sort()) {
     const meta = metas.get(id);
-    add(id, meta, findings.find((f) => f.ruleId === id), meta?.severity ?? findings.find((f) => f.ruleId === id)!.severity);
+    const first = firstOfRule.get(id) as Finding;
+    add(id, meta, first, meta?.severity ?? first.severity);
   }
   const results = kept.map((finding) => {
     const meta = metas.get(finding.ruleId);
@@ -409,14 +411,23 @@ export const buildSarif = (result: ResultDocument, options: SarifOptions = {}): 
     };
   };
   const cloudScopes = scopes.filter((s) => s !== 'source');
+  const fits = (log: SarifLog): boolean => {
+    const text = JSON.stringify(log);
+    // Deflate never grows its input by more than a few bytes per 64 KB block plus the gzip
+    // header: a file whose plain text is already under the limit with that margin needs no
+    // compressing to know that it fits.
+    const bytes = Buffer.byteLength(text);
+    if (bytes + (bytes >> 10) + 1024 <= maxBytes) return true;
+    return gzipSync(text).length <= maxBytes;
+  };
   let built = build(perRun);
-  if (gzipSync(JSON.stringify(built.log)).length <= maxBytes) return { ...built, cloudScopes };
+  if (fits(built.log)) return { ...built, cloudScopes };
   // Too big: find the largest per-run count that fits, keeping the most severe of each run.
   let low = 0;
   let high = Math.min(perRun, Math.max(...scopes.map((s) => byScope.get(s)!.length)));
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (gzipSync(JSON.stringify(build(mid).log)).length <= maxBytes) low = mid;
+    if (fits(build(mid).log)) low = mid;
     else high = mid - 1;
   }
   built = build(low);

@@ -53,6 +53,9 @@ const AWS_SECRET_SHAPE = /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0
 /** How far from a key id a secret key is taken to belong to it (a credentials file, a JSON blob). */
 const PAIR_WINDOW = 240;
 
+/** `scheme://user:password@` as a forward search: what every URL credential is part of. */
+const URL_CREDENTIAL_SHAPE = /:\/\/[^\s/:@]{1,256}:[^\s/@]{1,256}@/;
+
 type GenericPattern = { type: string; pattern: RegExp; group?: number };
 
 /** Token shapes recognised in any string even when no collector reported them. */
@@ -109,10 +112,25 @@ const isSpace = (code: number): boolean =>
   code === 8232 || code === 8233 || code === 8239 || code === 8287 || code === 12288 || code === 65279;
 
 /**
- * A necessary condition for any generic pattern to match: a text without any of these cannot
- * hold a recognisable token, and is spared running each pattern over it.
+ * A substring that every match of GENERIC_PATTERNS and of urlCredentialSpans (and every AWS key
+ * id, which the pairing below starts from) contains, found in one pass: most strings contain
+ * none, and for them the patterns need not run one by one. Case-insensitive only where its
+ * pattern is. Keep it in step with the patterns.
  */
-const CANDIDATE = /PRIVATE KEY|gh[pousr]_|github_pat_|xox[abpors]-|xapp-|npm_|k_(?:live|test)_|secret_?access|A3T|AKIA|ASIA|ABIA|ACCA|:\/\//i;
+const GENERIC_ANCHOR = new RegExp(
+  [
+    '-----BEGIN',
+    'gh[pousr]_',
+    'github_pat_',
+    'xox[abpors]-',
+    'xapp-',
+    'npm_',
+    'k_(?:live|test)_',
+    'A3T|AKIA|ASIA|ABIA|ACCA',
+    '[Ss][Ee][Cc][Rr][Ee][Tt]_?[Aa][Cc][Cc][Ee][Ss][Ss]_?[Kk][Ee][Yy]',
+    URL_CREDENTIAL_SHAPE.source,
+  ].join('|'),
+);
 
 type Span = { start: number; end: number; type: string };
 
@@ -158,7 +176,7 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
 
   /** False only for a text that cannot hold a registered value nor a recognisable token. */
   const mayHoldSecret = (text: string): boolean => {
-    if (CANDIDATE.test(text)) return true;
+    if (GENERIC_ANCHOR.test(text)) return true;
     if (known.size === 0) return false;
     const pattern = knownValues();
     pattern.lastIndex = 0;
@@ -181,7 +199,7 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
 
   const genericSpans = (text: string): Span[] => {
     const spans: Span[] = [];
-    if (!CANDIDATE.test(text)) return spans;
+    if (!GENERIC_ANCHOR.test(text)) return spans;
     for (const { type, pattern, group } of GENERIC_PATTERNS) {
       pattern.lastIndex = 0;
       for (const match of text.matchAll(pattern)) {

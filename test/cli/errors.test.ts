@@ -36,6 +36,16 @@ describe('CLI: usage and input errors exit 2 with a clear message', () => {
     assert.equal(failOn.code, 2);
   });
 
+  it('refuses a --tree-id with spaces, and uses a valid one as the tree\'s identity', async () => {
+    const bad = await runCli(['collect', 'repo', '--tree-id', 'my tree'], { cwd: tree.dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--tree-id "my tree" must be one word without spaces/);
+    const good = await runCli(['collect', 'repo', '--tree-id', 'https://github.com/acme/app', '--sources', 'local-repo'], { cwd: tree.dir });
+    assert.equal(good.code, 0, good.stderr);
+    const facts = JSON.parse(good.stdout) as { resources: { kind: string; id: string }[] };
+    assert.deepEqual(facts.resources.filter((r) => r.kind === 'source.repository').map((r) => r.id), ['https://github.com/acme/app']);
+  });
+
   it('names a path that does not exist', async () => {
     const { code, stderr } = await runCli(['scan', 'no/such/dir'], { cwd: tree.dir });
     assert.equal(code, 2);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { IAM_ACTIONS } from '../../src/aws/iam-actions.js';
 import { ACCOUNT_BLOCK, BUCKET_APIS } from '../../src/collectors/aws-s3/apis.js';
-import type { Fault } from '../support/fake-aws/server.js';
+import { DEMO_AWS_S3, loadFakeS3State } from '../support/fake-aws/s3.js';
+import type { AwsRequest, Fault } from '../support/fake-aws/server.js';
 import { changes, rules, scanDemo, statusMap, type ScanOptions, type ScanOutcome } from './support.js';
 
 /**
@@ -14,10 +15,56 @@ const FULL: ScanOptions = {
   extraNeeds: { 'aws.s3.bucket': ['tags'] },
 };
 
-/** The declared operations whose action the scanning identity is granted: the matrix's rows. */
+/** Operations called only when the accounts come from aws.organization. */
+const THROUGH_ORGANIZATION = new Set(['organizations.ListAccounts']);
+
+/** The demo's buckets on the first ListBuckets page of two (S3 lists them by name). */
+const FIRST_PAGE_BUCKETS = loadFakeS3State(DEMO_AWS_S3)
+  .Buckets.map((b) => b.Name)
+  .sort((a, b) => a.localeCompare(b))
+  .slice(0, 2);
+
+/**
+ * The calls that read further pages, each refused on the pages after the first only. What the
+ * first page listed keeps its findings where it can stand alone (a bucket), and what needs the
+ * whole list (a user's administrator access, whose policies may be on the next page) is unknown.
+ */
+const PAGED: { operation: string; action: string; what: string; scan: ScanOptions; later: (request: AwsRequest) => boolean }[] = [
+  {
+    operation: 'iam.GetAccountAuthorizationDetails',
+    action: 'iam:GetAccountAuthorizationDetails',
+    what: 'the second page of users, groups, roles and policies',
+    scan: FULL,
+    later: (request) => new URLSearchParams(request.body.toString('utf8')).has('Marker'),
+  },
+  {
+    operation: 's3.ListBuckets',
+    action: 's3:ListAllMyBuckets',
+    what: 'the buckets after the first two',
+    scan: { ...FULL, s3PageSize: 2 },
+    later: (request) => request.query.has('continuation-token'),
+  },
+];
+
+/** Every declared operation that needs an action: the matrix's rows. */
 const DECLARED = Object.entries(IAM_ACTIONS)
-  .filter(([, entry]) => entry.action !== null && entry.grantedTo !== 'caller')
-  .map(([operation, entry]) => ({ operation, action: entry.action as string }));
+  .filter(([, entry]) => entry.action !== null)
+  .map(([operation, entry]) => ({ operation, action: entry.action as string, caller: entry.grantedTo === 'caller' }));
+
+/** The demo account, and the role in it that the role-based runs assume. */
+const ACCOUNT = '123456789012';
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/posture-scan`;
+
+/**
+ * The two ways a role is given: --aws-role-arn, and posture.yaml's aws.accounts. Actions granted to
+ * the caller (sts:AssumeRole) are denied in a run of each; the rest in runs without a role.
+ */
+const ROLE_RUNS: { via: string; scan: ScanOptions }[] = [
+  { via: '--aws-role-arn', scan: { ...FULL, options: { awsRoleArn: ROLE_ARN } } },
+  { via: 'aws.accounts', scan: { ...FULL, config: { aws: { accounts: [{ id: ACCOUNT, roleArn: ROLE_ARN }] } } } },
+  // The fake Organizations lists the demo account, whose role posture-scan is assumed.
+  { via: 'aws.organization', scan: { ...FULL, organization: true } },
+];
 
 /** The fake names S3 and S3 Control operations by the IAM action that authorises them, as S3's own errors do. */
 const fakeOperation = (operation: string, action: string): { service: string; operation: string } => {
@@ -49,25 +96,62 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
 
   let baseline: ScanOutcome;
   let faultFree: Map<string, string>;
+  const roleBaselines = new Map<string, ScanOutcome>();
 
   before(async () => {
     baseline = await scanDemo(FULL);
     faultFree = statusMap(baseline.result);
     assert.deepEqual(baseline.facts.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam complete', 'aws-s3 complete']);
+    for (const run of ROLE_RUNS) roleBaselines.set(run.via, await scanDemo(run.scan));
   });
 
-  it('a full run calls exactly the declared operations: a call without a declaration in src/aws/iam-actions.ts fails here', () => {
-    const undeclared = baseline.awsLog.filter((e) => actionOfLogged(e.service, e.operation) === undefined).map((e) => `${e.service}.${e.operation}`);
+  it('the full runs call exactly the declared operations: a call without a declaration in src/aws/iam-actions.ts fails here', () => {
+    const log = [...baseline.awsLog, ...[...roleBaselines.values()].flatMap((outcome) => outcome.awsLog)];
+    const undeclared = log.filter((e) => actionOfLogged(e.service, e.operation) === undefined).map((e) => `${e.service}.${e.operation}`);
     assert.deepEqual([...new Set(undeclared)], []);
-    const called = new Set(baseline.awsLog.map((e) => actionOfLogged(e.service, e.operation)).filter((a): a is string => typeof a === 'string'));
+    const called = new Set(log.map((e) => actionOfLogged(e.service, e.operation)).filter((a): a is string => typeof a === 'string'));
     assert.deepEqual([...called].sort(), [...new Set(DECLARED.map((d) => d.action))].sort(), 'every declared action is exercised by the matrix');
+    // Through a role, the scan reads the same account and finds the same.
+    for (const [via, outcome] of roleBaselines) {
+      assert.deepEqual(outcome.facts.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam complete', 'aws-s3 complete'], via);
+      assert.deepEqual(changes(faultFree, statusMap(outcome.result)), [], via);
+      assert.ok(outcome.awsLog.some((e) => e.service === 'sts' && e.operation === 'AssumeRole'), via);
+    }
   });
 
-  for (const { operation, action } of DECLARED) {
+  for (const { operation, action } of DECLARED.filter((d) => d.caller)) {
+    for (const run of ROLE_RUNS) {
+      it(`${action} (${operation}) denied, the role given in ${run.via}: the whole account is a gap naming ${action}, nothing passes, nothing is read with the caller's own credentials`, async () => {
+        const target = fakeOperation(operation, action);
+        const denied = await scanDemo({ ...run.scan, awsFaults: [{ ...target, kind: 'access-denied' }] });
+        assert.ok(denied.awsLog.some((e) => e.fault === 'access-denied' && e.service === target.service && e.operation === target.operation), `${operation} was not called`);
+        // Listing the organization's accounts is the one call made with the caller's credentials.
+        const expected = run.via === 'aws.organization' ? ['organizations.ListAccounts', operation] : [operation];
+        assert.deepEqual([...new Set(denied.awsLog.map((e) => `${e.service}.${e.operation}`))].sort(), expected.sort(), 'only the role was asked for');
+        for (const source of denied.facts.sources) {
+          assert.equal(source.status, 'failed', source.id);
+          assert.match(source.reason ?? '', new RegExp(`${ROLE_ARN}.*${action}`), source.id);
+          assert.deepEqual(
+            source.gaps.map((g) => `${g.resource} ${g.attributes.join(',')} ${g.permission}`),
+            [`aws:${ACCOUNT} * ${action}`],
+            `${source.id}: ${JSON.stringify(source.gaps)}`,
+          );
+        }
+        assert.deepEqual(denied.facts.resources, []);
+        assert.deepEqual(denied.result.findings.map((f) => `${f.ruleId} ${f.status}`), [], 'no finding: nothing passes or fails on an account that could not be read');
+        // The coverage section says which sources could not see, and why.
+        assert.deepEqual(denied.result.coverage.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam failed', 'aws-s3 failed']);
+      });
+    }
+  }
+
+  for (const { operation, action } of DECLARED.filter((d) => !d.caller)) {
     it(`${action} (${operation}) denied: only findings fed by it change, to unknown, and the gap names ${action}`, async () => {
+      const organization = THROUGH_ORGANIZATION.has(operation) ? ROLE_RUNS.find((r) => r.via === 'aws.organization') : undefined;
+      const reference = organization ? (roleBaselines.get(organization.via) as ScanOutcome) : baseline;
       const target = fakeOperation(operation, action);
       const fault: Fault = { ...target, kind: 'access-denied' };
-      const denied = await scanDemo({ ...FULL, awsFaults: [fault] });
+      const denied = await scanDemo({ ...(organization?.scan ?? FULL), awsFaults: [fault] });
       assert.ok(
         denied.awsLog.some((e) => e.fault === 'access-denied' && e.service === target.service && e.operation === target.operation),
         `${operation} was not called, so its denial tests nothing`,
@@ -75,14 +159,14 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
       // A denial is not retried: one attempt per call.
       assert.ok(denied.awsLog.filter((e) => e.fault === 'access-denied').every((e) => e.attempt === 1));
 
-      const baseGaps = new Set(gapsOf(baseline).map(gapKey));
+      const baseGaps = new Set(gapsOf(reference).map(gapKey));
       const newGaps = gapsOf(denied).filter((gap) => !baseGaps.has(gapKey(gap)));
       for (const gap of newGaps) assert.equal(gap.permission, action, `a new gap names ${gap.permission ?? 'no permission'}: ${JSON.stringify(gap)}`);
 
       const after = statusMap(denied.result);
       const changed = changes(faultFree, after);
       const failedSources = denied.facts.sources.filter((s) => s.status === 'failed');
-      const baseResources = new Set(baseline.facts.resources.map((r) => r.id));
+      const baseResources = new Set(reference.facts.resources.map((r) => r.id));
       // What a gap covers: its resource (`user/*` covers every user), reading one of its
       // attributes (a dotted path counts by its first segment); a gap of the account or of a
       // region covers what the account's resources derive from it (the account's Block Public
@@ -126,6 +210,39 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
       }
       assert.ok(newGaps.length > 0, `denying ${action} left no coverage gap`);
       for (const source of denied.facts.sources.filter((s) => s.status === 'failed')) assert.match(`${source.reason ?? ''} ${JSON.stringify(source.gaps)}`, new RegExp(action.replace(/[:]/g, '\\$&')));
+    });
+  }
+  for (const row of PAGED) {
+    it(`${row.action} (${row.operation}) denied on the pages after the first (${row.what}): nothing passes on a half-read list`, async () => {
+      const target = fakeOperation(row.operation, row.action);
+      const whole = await scanDemo(row.scan);
+      assert.deepEqual(changes(faultFree, statusMap(whole.result)), [], 'paging alone changes nothing');
+      const denied = await scanDemo({ ...row.scan, awsFaults: [{ ...target, kind: 'access-denied', match: row.later }] });
+      const refused = denied.awsLog.filter((e) => e.fault === 'access-denied');
+      const asked = denied.awsLog.filter((e) => e.service === target.service && e.operation === target.operation);
+      assert.ok(refused.length > 0 && asked.length > refused.length, `${row.operation}: ${asked.length} calls, ${refused.length} refused`);
+      const changed = changes(faultFree, statusMap(denied.result));
+      const newGaps = gapsOf(denied).filter((gap) => !new Set(gapsOf(whole).map(gapKey)).has(gapKey(gap)));
+      for (const gap of newGaps) assert.equal(gap.permission, row.action, JSON.stringify(gap));
+      for (const change of changed) assert.ok(change.to === 'unknown' || change.to === undefined, `${change.key}: ${change.from} -> ${change.to}`);
+      if (row.operation === 's3.ListBuckets') {
+        // The first page's buckets keep every finding; the others are gone, under a gap on all buckets.
+        const kept = new Set(FIRST_PAGE_BUCKETS.map((name) => `arn:aws:s3:::${name}`));
+        assert.deepEqual(changed.filter((c) => kept.has(c.key.split(' ')[1] as string)), []);
+        assert.ok(changed.length > 0 && changed.every((c) => c.to === undefined), JSON.stringify(changed.slice(0, 3)));
+        assert.deepEqual(newGaps.map((g) => `${g.resource} ${g.attributes.join(',')}`), ['arn:aws:s3:::* *']);
+        assert.deepEqual(
+          denied.facts.resources.filter((r) => r.kind === 'aws.s3.bucket').map((r) => r.name).sort(),
+          FIRST_PAGE_BUCKETS,
+        );
+      } else {
+        // Page 1 alone is not used: every user's and role's finding that reads the details is unknown or gone.
+        assert.ok(changed.length > 0);
+        assert.deepEqual(changed.filter((c) => !/:(user|role)\//.test(c.key)), []);
+        assert.ok(newGaps.some((g) => g.resource.endsWith(':role/*') && g.attributes.includes('*')), JSON.stringify(newGaps));
+        assert.ok(newGaps.some((g) => g.resource.endsWith(':user/*') && g.attributes.includes('adminAccess')), JSON.stringify(newGaps));
+        assert.ok(denied.facts.resources.some((r) => r.kind === 'aws.iam.user'), 'the users of the credential report are still there');
+      }
     });
   }
 });

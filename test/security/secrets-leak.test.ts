@@ -4,7 +4,8 @@ import path from 'node:path';
 import { awsEnvFor, DEMO_AWS_IAM, startFixtureAws, type FixtureFake } from '../support/fake-aws/index.js';
 import { createFakeS3, DEMO_AWS_S3, loadFakeS3State } from '../support/fake-aws/s3.js';
 import { checksStateOf } from '../support/fake-github/checks.js';
-import type { FakeGithub } from '../support/fake-github/server.js';
+import { fixturesFromScenario } from '../support/fake-github/fixtures.js';
+import { startFakeGithub, type FakeGithub } from '../support/fake-github/server.js';
 import { actionsEnv, startCiFakeGithub } from '../support/ci-github.js';
 import { runCli } from '../support/cli.js';
 import { tempTree } from '../support/temp.js';
@@ -168,11 +169,36 @@ const plantInCloud = (iamDir: string, s3File: string): void => {
   writeFileSync(s3File, JSON.stringify(state));
 };
 
+/**
+ * An organisation whose repository names, deploy key titles, ruleset names and custom properties
+ * carry secrets. A repository name allows only letters, digits, `.`, `-` and `_`, so tokens of
+ * that alphabet (GitHub's, npm's, an AWS key id) go there; the rest go in the free-text fields.
+ */
+const plantedGithub = (): Promise<FakeGithub> =>
+  startFakeGithub(
+    fixturesFromScenario({
+      organizations: [{ login: 'acme', owners: ['octo'], twoFactorRequired: true }],
+      repositories: [
+        { owner: 'acme', name: 'rockets' },
+        {
+          owner: 'acme',
+          name: `svc-${byKind('github-pat-classic')}`,
+          deployKeys: SECRETS.map((s) => ({ title: `deploy ${s.value}`, readOnly: false })),
+          rulesets: [{ id: 7, name: `protect ${byKind('slack-bot')}`, enforcement: 'active', rules: [{ type: 'deletion' }] }],
+          customProperties: Object.fromEntries(SECRETS.map((s, i) => [`p${i}`, s.value])),
+        },
+        { owner: 'acme', name: `cache-${byKind('npm-token')}`, visibility: 'public' },
+        { owner: 'acme', name: `mirror-${byKind('aws-access-key-id')}` },
+      ],
+    }),
+  );
+
 describe('secrets never leak', function () {
   this.timeout(240_000);
   let tree: { dir: string; cleanup: () => void };
   let aws: FixtureFake;
   let github: FakeGithub;
+  let estate: FakeGithub;
   const outputs = new Map<string, string>();
 
   before(async () => {
@@ -184,10 +210,12 @@ describe('secrets never leak', function () {
     plantInCloud(iamDir, s3File);
     aws = await startFixtureAws({ fixtures: iamDir, extraServices: { s3: createFakeS3(loadFakeS3State(s3File)) } });
     github = await startCiFakeGithub('private');
+    estate = await plantedGithub();
   });
   after(async () => {
     await aws?.close();
     await github?.close();
+    await estate?.close();
     tree?.cleanup();
   });
 
@@ -210,7 +238,8 @@ describe('secrets never leak', function () {
     };
     const scan = await runCli(
       [
-        'scan', 'repo', '--sources', 'local-repo,secrets,aws-iam,aws-s3', '--aws-regions', 'us-east-1,eu-west-1',
+        'scan', 'repo', '--sources', 'local-repo,secrets,aws-iam,aws-s3,github', '--aws-regions', 'us-east-1,eu-west-1',
+        '--github-org', 'acme', '--github-api-url', estate.url,
         '--format', 'json,md,html,sarif', '--fail-on', 'none', '--log-level', 'debug', '--out', 'out', '--scan-time', '2026-01-15T12:00:00Z',
       ],
       { cwd: tree.dir, env },
@@ -227,14 +256,24 @@ describe('secrets never leak', function () {
     assert.ok(secretsFound >= 12, `the secrets collector reports the planted secrets (${secretsFound})`);
     assert.match(facts, /svc-\[secret:aws-access-key-id:[0-9a-f]{8}\]/, 'the user named after a key id is in the facts, redacted');
     assert.match(facts, /acme-leak-/, 'the bucket is in the facts');
+    assert.match(facts, /acme\/svc-\[secret:[a-z-]+:[0-9a-f]{8}\]/, 'the repository named after a token is in the facts, redacted');
+    assert.match(facts, /acme\/cache-\[secret:[a-z-]+:[0-9a-f]{8}\]/, 'the repository named after an npm token is in the facts');
+    assert.match(facts, /"deploy \[secret:[a-z-]+:[0-9a-f]{8}\]"/, 'the deploy keys titled with secrets are in the facts, redacted');
+
+    // A baseline without the failing findings, so that the pull-request comment lists them all as new.
+    const result = JSON.parse(outputs.get('out/result.json') as string) as { findings: { status: string }[] };
+    writeFileSync(path.join(tree.dir, 'baseline.json'), JSON.stringify({ ...result, findings: result.findings.filter((f) => f.status !== 'fail') }));
 
     // Publishing: a check run with annotations and workflow commands on stdout, from inside Actions.
     const actions = actionsEnv(github, { token: OWN.GITHUB_TOKEN });
     try {
-      const publish = await runCli(['publish', 'out/result.json', '--github-check', '--format', 'md,sarif', '--out', 'pub', '--fail-on', 'none', '--log-level', 'debug'], {
-        cwd: tree.dir,
-        env: { ...actions.env, POSTURE_GITHUB_TOKEN: OWN.POSTURE_GITHUB_TOKEN, POSTURE_FINGERPRINT_KEY: 'secrets-leak-test-key' } as Record<string, string>,
-      });
+      const publish = await runCli(
+        ['publish', 'out/result.json', '--github-check', '--pr-comment', '--baseline', 'baseline.json', '--format', 'md,sarif', '--out', 'pub', '--fail-on', 'none', '--log-level', 'debug'],
+        {
+          cwd: tree.dir,
+          env: { ...actions.env, POSTURE_GITHUB_TOKEN: OWN.POSTURE_GITHUB_TOKEN, POSTURE_FINGERPRINT_KEY: 'secrets-leak-test-key' } as Record<string, string>,
+        },
+      );
       outputs.set('publish stdout', publish.stdout);
       outputs.set('publish stderr', publish.stderr);
       assert.equal(publish.code, 0, publish.stderr);
@@ -243,6 +282,10 @@ describe('secrets never leak', function () {
       assert.ok(state.checkRuns.length > 0 && state.checkRuns.some((r) => r.annotations.length > 0), 'a check run with annotations was created');
       outputs.set('check runs received by GitHub', JSON.stringify(state.checkRuns));
       outputs.set('check calls received by GitHub', JSON.stringify(state.calls));
+      const comments = [...state.comments.values()].flat();
+      assert.equal(comments.length, 1, 'one pull-request comment');
+      assert.match(comments[0]?.body ?? '', /svc-/, 'the comment lists the planted repository\'s findings');
+      outputs.set('pull-request comment received by GitHub', JSON.stringify(comments));
       readAll(path.join(tree.dir, 'pub'), outputs, 'pub');
     } finally {
       actions.cleanup();

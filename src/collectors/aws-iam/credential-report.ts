@@ -80,7 +80,12 @@ export const fetchCredentialReport = async (
       notReady = true;
       break;
     }
-    await sleep(options.pollIntervalMs, options.signal);
+    try {
+      await sleep(options.pollIntervalMs, options.signal);
+    } catch {
+      // Cancelled (the scan's deadline) while IAM was still generating: the report's attributes are gaps.
+      return { ok: false, failure: { reason: 'Aborted', code: 'AbortError', message: 'the scan was cancelled while IAM was generating the credential report' }, notes };
+    }
   }
   const got = await session.call('iam', 'GetCredentialReport', (o) => iam.send(new GetCredentialReportCommand({}), o));
   if (!got.ok) {

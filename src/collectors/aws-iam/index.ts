@@ -92,8 +92,11 @@ const buildUsers = ({ account, report, authorization }: Pieces, gaps: CoverageGa
   if (report?.ok) for (const row of report.report.rows) if (row.user !== '<root_account>' && row.arn) rows.set(row.arn, row);
   const details = new Map<string, UserDetail>();
   if (authorization?.ok) for (const user of authorization.details.users) if (user.Arn) details.set(user.Arn, user);
-  if (report && !report.ok) gaps.push(gapFrom(allUsers, REPORT_USER_ATTRIBUTES, report.failure));
-  if (authorization && !authorization.ok) gaps.push(gapFrom(allUsers, AUTH_USER_ATTRIBUTES, authorization.failure));
+  // Users are listed by the credential report and the authorization details. When every list that
+  // was asked for is lost, no user is known at all: the gaps cover every attribute of every user.
+  const unlisted = (!report || !report.ok) && (!authorization || !authorization.ok);
+  if (report && !report.ok) gaps.push(gapFrom(allUsers, unlisted ? ['*'] : REPORT_USER_ATTRIBUTES, report.failure));
+  if (authorization && !authorization.ok) gaps.push(gapFrom(allUsers, unlisted ? ['*'] : AUTH_USER_ATTRIBUTES, authorization.failure));
 
   const groups = new Map<string, GroupDetail>(authorization?.ok ? authorization.details.groups.map((g) => [g.GroupName ?? '', g]) : []);
   const resolve = policyResolver(authorization?.ok ? authorization.details.policies : []);
@@ -200,7 +203,16 @@ const collectAccount = async (ctx: CollectContext, settings: AwsSettings, tuning
     const gaps: CoverageGap[] = [];
     const sts = session.client(STSClient, 'sts', home);
     const caller = await session.call('sts', 'GetCallerIdentity', (o) => sts.send(new GetCallerIdentityCommand({}), o));
-    if (!caller.ok) throw identityFailure(caller.failure, settings.roleArn);
+    if (!caller.ok) {
+      const failure = identityFailure(caller.failure, settings.roleArn);
+      const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(settings.roleArn ?? '')?.[1];
+      // A refused role leaves the whole account unread for want of the caller's sts:AssumeRole:
+      // a gap on the account that names it, as aws.accounts reports it.
+      if (roleAccount && failure.message.startsWith('could not assume')) {
+        return { status: 'failed', resources: [], reason: failure.message, gaps: [{ resource: `aws:${roleAccount}`, attributes: ['*'], reason: failure.message, permission: 'sts:AssumeRole' }] };
+      }
+      throw failure;
+    }
     const account = caller.value.Account as string;
     const identity = caller.value.Arn ?? account;
     const { regions, allFailure } = resolveRegions(ctx, settings.regions, sdkRegion, notes);
@@ -281,9 +293,9 @@ const collectAccount = async (ctx: CollectContext, settings: AwsSettings, tuning
   }
 };
 
-/** Every account of aws.accounts, else the one the credentials (or --aws-role-arn) reach. */
+/** Every account of aws.accounts or aws.organization, else the one the credentials (or --aws-role-arn) reach. */
 const collectAwsIam = (ctx: CollectContext, tuning: AwsIamTuning): Promise<CollectorOutput> =>
-  forEachAccount(ctx, awsSettings(ctx), (settings) => collectAccount(ctx, settings, tuning));
+  forEachAccount(ctx, awsSettings(ctx), (settings) => collectAccount(ctx, settings, tuning), tuning);
 
 /** Builds the collector; tests pass shorter delays, the registry uses the defaults. */
 export const createAwsIamCollector = (tuning: AwsIamTuning = {}): Collector => ({

@@ -8,6 +8,8 @@ export const awsIamMeta = {
   needsCredentials: true,
   isolated: true,
   shardsItself: true,
+  // The accounts of aws.organization, listed once for both AWS collectors.
+  shares: ['aws-accounts'],
   kinds: ['aws.account', 'aws.iam.user', 'aws.iam.role', 'aws.region'],
   cliOptions: AWS_CLI_OPTIONS,
 } satisfies CollectorMeta;

@@ -59,18 +59,23 @@ const errorGap = (resource: string, attributes: string[], failure: AwsFailure, a
  */
 export const createAwsS3Collector = (options: AwsS3Options = {}): Collector => ({
   ...awsS3Meta,
-  // Every account of aws.accounts, else the one the credentials (or --aws-role-arn) reach.
+  // Every account of aws.accounts or aws.organization, else the one the credentials (or --aws-role-arn) reach.
   collect: (ctx) =>
-    forEachAccount(ctx, awsSettings(ctx), async (settings) => {
-      const chosen = Array.isArray(settings.regions) ? settings.regions : undefined;
-      const homeRegion = chosen?.[0] ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-      const session = createAwsSession(ctx, settings, homeRegion, options.tuning);
-      try {
-        return await collectWith(ctx, session, { homeRegion, regions: chosen, options });
-      } finally {
-        session.destroy();
-      }
-    }),
+    forEachAccount(
+      ctx,
+      awsSettings(ctx),
+      async (settings) => {
+        const chosen = Array.isArray(settings.regions) ? settings.regions : undefined;
+        const homeRegion = chosen?.[0] ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+        const session = createAwsSession(ctx, settings, homeRegion, options.tuning);
+        try {
+          return await collectWith(ctx, session, { homeRegion, regions: chosen, options });
+        } finally {
+          session.destroy();
+        }
+      },
+      options.tuning,
+    ),
 });
 
 export const awsS3Collector: Collector = createAwsS3Collector();
@@ -127,6 +132,13 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
       const refused = refusedRole(page.failure);
       if (refused) return refused;
       const failure = withAction(page.failure, LIST_BUCKETS_ACTION);
+      if (listed.length > 0) {
+        // A later page lost: the buckets already listed are scanned, and every other bucket of the
+        // account is unknown, under a gap on all of them.
+        gaps.push(gapFrom(`arn:${partitionOf(run.homeRegion)}:s3:::*`, ['*'], failure));
+        notes.push(`ListBuckets stopped after ${listed.length} buckets: ${failure.reason}: ${failure.message}`);
+        break;
+      }
       return {
         status: 'failed',
         resources: [],

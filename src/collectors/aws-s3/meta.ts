@@ -7,6 +7,8 @@ export const awsS3Meta = {
   needsCredentials: true,
   isolated: true,
   shardsItself: true,
+  // The accounts of aws.organization, listed once for both AWS collectors.
+  shares: ['aws-accounts'],
   kinds: ['aws.s3.bucket'],
   // The AWS options (--aws-profile, --aws-regions, --aws-role-arn, --aws-external-id) are declared by aws-iam.
 } satisfies CollectorMeta;

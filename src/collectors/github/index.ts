@@ -79,7 +79,28 @@ const collectGithub = async (ctx: CollectContext, options: GithubCollectorOption
       const scopes = me.headers['x-oauth-scopes'];
       if (typeof scopes === 'string') notes.push(`token scopes: ${scopes || 'none'}`);
     } else identity = `installation or fine-grained token from ${settings.authSource}`;
-  } else identity = settings.authSource ?? 'GitHub App';
+  } else {
+    identity = settings.authSource ?? 'GitHub App';
+    // Every request of an App runs on an installation token. Without one nothing can be read, and
+    // each call would report a 403 as its own missing permission: ask for the token first, and
+    // when GitHub refuses it, name the exchange that failed.
+    const { appId, installationId } = settings.auth;
+    const exchange = await caller.rest(() => client.auth({ type: 'installation' }).then((token) => ({ status: 201, data: token })));
+    if (!exchange.ok) {
+      const reason = `GitHub App ${appId} got no token for installation ${installationId}: ${exchange.reason}`;
+      const permission = `an installation token for GitHub App ${appId}, installation ${installationId}`;
+      const targets = [...settings.orgs.map((login) => `${origin()}/${login}`), ...settings.repos.map(({ owner, name }) => `${origin()}/${owner}/${name}`)];
+      return {
+        status: 'failed',
+        resources: [],
+        endpoint,
+        identity,
+        reason,
+        notes,
+        gaps: targets.map((resource) => ({ resource, attributes: ['*'], reason, permission })),
+      };
+    }
+  }
 
   const repoNeeds = ctx.needs('github.repository');
   const concurrency = pLimit(ctx.limits.concurrency('github', 8));

@@ -6,7 +6,7 @@
 export type GithubCall = {
   /** `GET /orgs/{org}` for REST, `graphql <OperationName>` for GraphQL. */
   api: string;
-  /** How a coverage gap names the missing permission, `{owner}/{repo}` and `{org}` filled in; null when any token may call it. */
+  /** How a coverage gap names the missing permission, `{owner}/{repo}`, `{org}`, `{app_id}` and `{installation_id}` filled in; null when any token may call it. */
   gapPermission: string | null;
   /** Fine-grained token and GitHub App permission, as GitHub's documentation names it. */
   permission: string;
@@ -59,7 +59,14 @@ export const GITHUB_CALLS: GithubCall[] = [
   { api: 'GET /repos/{owner}/{repo}/actions/permissions/workflow', gapPermission: 'admin on {owner}/{repo}', permission: 'Repository: Administration (read)', scope: 'repo', purpose: "the workflow token's default permissions", by: 'github collector' },
   { api: 'GET /repos/{owner}/{repo}/rules/branches/{branch}', gapPermission: 'read on {owner}/{repo}', permission: 'Repository: Metadata (read)', scope: 'repo', purpose: 'ruleset rules in force on the default branch', by: 'github collector' },
   { api: 'GET /repos/{owner}/{repo}/branches/{branch}/protection', gapPermission: 'admin on {owner}/{repo}', permission: 'Repository: Administration (read)', scope: 'repo', purpose: 'classic branch protection, when GraphQL could not say', by: 'github collector' },
-  { api: 'POST /app/installations/{installation_id}/access_tokens', gapPermission: null, permission: 'GitHub App JWT (no permission)', scope: 'none', purpose: 'an installation token, when posture runs as a GitHub App (a read-only POST)', by: 'github collector' },
+  {
+    api: 'POST /app/installations/{installation_id}/access_tokens',
+    gapPermission: 'an installation token for GitHub App {app_id}, installation {installation_id}',
+    permission: 'GitHub App JWT (no permission)',
+    scope: 'none',
+    purpose: 'an installation token, when posture runs as a GitHub App (a read-only POST)',
+    by: 'github collector',
+  },
   { api: 'POST /repos/{owner}/{repo}/check-runs', gapPermission: null, permission: 'Repository: Checks (write)', scope: 'repo', purpose: 'the check run with annotations (--check-run)', by: 'publish', writes: true },
   { api: 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', gapPermission: null, permission: 'Repository: Checks (write)', scope: 'repo', purpose: 'annotations beyond the first fifty, and the conclusion', by: 'publish', writes: true },
   { api: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', gapPermission: null, permission: 'Repository: Pull requests (read)', scope: 'repo', purpose: "finding posture's earlier comment on the pull request", by: 'publish' },

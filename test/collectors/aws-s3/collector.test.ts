@@ -47,9 +47,9 @@ const scan = async (fakeState: FakeS3State, options: { faults?: Fault[]; context
 describe('aws-s3 collector', () => {
   describe('what it calls', () => {
     it('calls only the APIs that the enabled rules need', async () => {
-      const { facts, calls } = await scan(state([{ Name: 'a', Region: 'eu-west-1' }, { Name: 'b', Region: 'us-east-1' }]), { context: needs('defaultEncryption') });
+      const { facts, calls } = await scan(state([{ Name: 'alpha', Region: 'eu-west-1' }, { Name: 'bravo', Region: 'us-east-1' }]), { context: needs('defaultEncryption') });
       assert.deepEqual(calls.map((c) => c.operation).sort(), ['GetEncryptionConfiguration', 'GetEncryptionConfiguration', 'ListAllMyBuckets']);
-      assert.deepEqual(Object.keys(bucketNamed(facts, 'a').attributes).sort(), ['creationDate', 'defaultEncryption', 'region']);
+      assert.deepEqual(Object.keys(bucketNamed(facts, 'alpha').attributes).sort(), ['creationDate', 'defaultEncryption', 'region']);
     });
 
     it('calls each (bucket, API) at most once with every rule enabled, and no tagging unless tags are needed', async () => {
@@ -183,8 +183,8 @@ describe('aws-s3 collector', () => {
 
     it('skips buckets outside --aws-regions, with a note', async () => {
       const context = s3Context({ options: { awsRegions: 'eu-west-1' }, needs: () => new Set(['versioning']) });
-      const { facts, source, calls } = await scan(state([{ Name: 'in', Region: 'eu-west-1' }, { Name: 'out', Region: 'us-east-1' }]), { context });
-      assert.deepEqual(facts.resources.map((r) => r.name), ['in']);
+      const { facts, source, calls } = await scan(state([{ Name: 'inside', Region: 'eu-west-1' }, { Name: 'out', Region: 'us-east-1' }]), { context });
+      assert.deepEqual(facts.resources.map((r) => r.name), ['inside']);
       assert.ok(source.notes.some((n) => n.includes('1 bucket(s) outside --aws-regions')));
       assert.ok(!calls.some((c) => c.path.startsWith('/out')));
     });
@@ -242,12 +242,12 @@ describe('aws-s3 collector', () => {
     });
 
     it('a denied S3 Control call makes the account block unknown, with one account-level gap', async () => {
-      const { facts, source } = await scan(state([{ Name: 'a', Region: 'eu-west-1' }, { Name: 'b', Region: 'eu-west-1' }]), {
+      const { facts, source } = await scan(state([{ Name: 'alpha', Region: 'eu-west-1' }, { Name: 'bravo', Region: 'eu-west-1' }]), {
         faults: [{ service: 's3', operation: 'GetAccountPublicAccessBlock', kind: 'access-denied' }],
       });
       assert.deepEqual(source.gaps, [{ resource: `aws:${ACCOUNT}`, attributes: ['accountPublicAccessBlock'], reason: 'AccessDenied', permission: 's3:GetAccountPublicAccessBlock' }]);
       for (const bucket of facts.resources) assert.equal(unknownOf(bucket.attributes.accountPublicAccessBlock)?.permission, 's3:GetAccountPublicAccessBlock');
-      assert.equal(statusTable(evaluateS3(facts)).a?.['s3-account-public-access-blocked'], 'unknown');
+      assert.equal(statusTable(evaluateS3(facts)).alpha?.['s3-account-public-access-blocked'], 'unknown');
     });
 
     it('a denied GetBucketLocation leaves the bucket with its region and every planned attribute unknown, calling nothing regional', async () => {
@@ -262,7 +262,7 @@ describe('aws-s3 collector', () => {
     });
 
     it('a denied ListBuckets fails the source, naming s3:ListAllMyBuckets', async () => {
-      const { facts, source } = await scan(state([{ Name: 'a', Region: 'eu-west-1' }]), { faults: [{ service: 's3', operation: 'ListAllMyBuckets', kind: 'access-denied' }] });
+      const { facts, source } = await scan(state([{ Name: 'alpha', Region: 'eu-west-1' }]), { faults: [{ service: 's3', operation: 'ListAllMyBuckets', kind: 'access-denied' }] });
       assert.equal(source.status, 'failed');
       assert.deepEqual(facts.resources, []);
       assert.deepEqual(source.gaps, [{ resource: `aws:${ACCOUNT}`, attributes: ['*'], reason: 'AccessDenied', permission: 's3:ListAllMyBuckets' }]);
@@ -325,25 +325,25 @@ describe('aws-s3 collector', () => {
     });
 
     it('fails the source when the credentials are refused', async () => {
-      const { facts, source } = await scan(state([{ Name: 'a', Region: 'eu-west-1' }]), { sts: stsAnswering(403, 'InvalidClientTokenId') });
+      const { facts, source } = await scan(state([{ Name: 'alpha', Region: 'eu-west-1' }]), { sts: stsAnswering(403, 'InvalidClientTokenId') });
       assert.equal(source.status, 'failed');
       assert.deepEqual(facts.resources, []);
       assert.match(source.reason ?? '', /^InvalidCredentials/);
     });
 
     it('without the account id, only the account block is unknown', async () => {
-      const { facts, source } = await scan(state([{ Name: 'a', Region: 'eu-west-1', PublicAccessBlock: FULL }]), { sts: stsAnswering(403, 'AccessDenied') });
+      const { facts, source } = await scan(state([{ Name: 'alpha', Region: 'eu-west-1', PublicAccessBlock: FULL }]), { sts: stsAnswering(403, 'AccessDenied') });
       assert.equal(source.status, 'partial');
-      const attributes = bucketNamed(facts, 'a').attributes;
+      const attributes = bucketNamed(facts, 'alpha').attributes;
       assert.equal(unknownOf(attributes.accountPublicAccessBlock)?.reason, 'AccessDenied');
       assert.deepEqual(attributes.publicAccessBlock, { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true });
       assert.deepEqual(source.gaps.map((g) => g.attributes), [['accountPublicAccessBlock']]);
       // A complete bucket block decides without the account's.
-      assert.equal(statusTable(evaluateS3(facts)).a?.['s3-bucket-public-access-blocked'], 'pass');
+      assert.equal(statusTable(evaluateS3(facts)).alpha?.['s3-bucket-public-access-blocked'], 'pass');
     });
 
     it('asks STS nothing when no enabled rule needs the account id', async () => {
-      const { calls, source } = await scan(state([{ Name: 'a', Region: 'eu-west-1' }]), { context: needs('versioning', 'logging') });
+      const { calls, source } = await scan(state([{ Name: 'alpha', Region: 'eu-west-1' }]), { context: needs('versioning', 'logging') });
       assert.ok(!calls.some((c) => c.service === 'sts'));
       assert.equal(source.identity, undefined);
     });

@@ -22,6 +22,8 @@ describe('osv: fix versions from real advisories', () => {
     { name: 'semver', ecosystem: 'npm', installed: '7.5.1', advisories: ['GHSA-c2qf-rxjj-qqgw'], fix: '7.5.2' },
     { name: 'qs', ecosystem: 'npm', installed: '6.5.2', advisories: ['GHSA-hrpp-h998-j3pp'], fix: '6.5.3' },
     { name: 'qs', ecosystem: 'npm', installed: '6.9.1', advisories: ['GHSA-hrpp-h998-j3pp'], fix: '6.9.7' },
+    // Two overlapping ranges for node-fetch ([1.0, 3.1.1) and [0, 2.6.7)): a 3.x install needs 3.1.1.
+    { name: 'node-fetch', ecosystem: 'npm', installed: '3.0.0', advisories: ['GHSA-r683-j2x4-v87g'], fix: '3.1.1' },
     { name: 'jsonwebtoken', ecosystem: 'npm', installed: '8.5.1', advisories: ['GHSA-27h2-hvpr-p74q'], fix: '9.0.0' },
     { name: 'Axios', ecosystem: 'npm', installed: '1.6.0', advisories: ['GHSA-8hc4-vh64-cxmj'], fix: '1.7.4' },
     { name: 'express', ecosystem: 'npm', installed: '4.18.2', advisories: ['GHSA-rv95-896h-c2vc'], fix: '4.19.2' },

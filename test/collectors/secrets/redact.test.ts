@@ -44,6 +44,31 @@ describe('redactor', () => {
     assert.ok(out.includes('https://deploy:[secret:url-credential:'));
   });
 
+  it('recognises each token shape on its own, in a string and deep in a document, every time it recurs', () => {
+    const redactor = createRedactor({ key: KEY });
+    // One sample per shape, alone in its string: none can lean on another to be looked at.
+    const samples: [string, string][] = [
+      [`owner ${AWS_ID}`, AWS_ID],
+      ['temporary ASIAQ2M5XR7TB3LWZ6HD', 'ASIAQ2M5XR7TB3LWZ6HD'],
+      [`aws_secret_access_key = ${AWS_SECRET}`, AWS_SECRET],
+      [`{"SecretAccessKey":"${AWS_SECRET}"}`, AWS_SECRET],
+      [`token ${GHP}`, GHP],
+      [`token ${PAT}`, PAT],
+      [`slack ${SLACK}`, SLACK],
+      ['app xapp-1-A0123456789-Rd4ctM3SlackApp', 'Rd4ctM3SlackApp'],
+      [`npm npm_${'Rd4ctM3Npm'.padEnd(36, '7')}`, 'Rd4ctM3Npm'],
+      [`stripe sk_live_${'Rd4ctM3Stripe'.padEnd(24, '8')}`, 'Rd4ctM3Stripe'],
+      [`stripe rk_test_${'Rd4ctM3Restricted'.padEnd(24, '9')}`, 'Rd4ctM3Restricted'],
+      ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA', 'b3BlbnNzaC1rZXktdjEAAAAA'],
+      ['clone git+ssh://builder:Rd4ctM3InUrl@git.example/repo', 'Rd4ctM3InUrl'],
+    ];
+    for (const [text, value] of samples) {
+      assert.ok(!redactor.redact(text).includes(value), `${value} in "${text}"`);
+      const deep = JSON.stringify(redactor.redactDeep({ a: text, b: [text, { [text]: text }], c: text }));
+      assert.ok(!deep.includes(value), `${value} deep in a document`);
+    }
+  });
+
   it('takes a key-shaped value next to an access key id for its secret key, in any order', () => {
     const redactor = createRedactor({ key: KEY });
     const json = JSON.stringify({ SecretKey: AWS_SECRET, AccessKeyId: AWS_ID });

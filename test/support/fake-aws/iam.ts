@@ -1,7 +1,26 @@
-import { queryError, queryParams, queryResult, readFixture, xmlResponse, type FixtureSet } from './wire.js';
+import { check, checkQueryRequest, queryError, queryParams, queryResult, readFixture, xmlResponse, type FixtureSet, type QueryOperationSpec } from './wire.js';
 import type { FakeService } from './server.js';
 
 const NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
+const VERSION = '2010-05-08';
+
+/**
+ * The IAM operations the fake answers and the parameters each takes, with the constraints of IAM's
+ * API reference. Anything else is refused as IAM refuses it (see `checkQueryRequest`).
+ */
+export const IAM_OPERATIONS: Record<string, QueryOperationSpec> = {
+  GenerateCredentialReport: { params: {} },
+  GetCredentialReport: { params: {} },
+  GetAccountPasswordPolicy: { params: {} },
+  GetAccountSummary: { params: {} },
+  GetAccountAuthorizationDetails: {
+    params: {
+      'Filter.member.N': check.oneOf('User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'),
+      MaxItems: check.integer(1, 1000),
+      Marker: check.length(1, 320, /^[\u0020-\u00FF]+$/),
+    },
+  },
+};
 
 export type FakeIamOptions = {
   fixtures: FixtureSet;
@@ -30,6 +49,8 @@ export const fakeIam = (options: FakeIamOptions): FakeIam => {
     error: (_request, status, code, message) => queryError(NS, status, code, message),
     handle: (request, operation) => {
       const params = queryParams(request);
+      const refused = checkQueryRequest(NS, VERSION, IAM_OPERATIONS, params);
+      if (refused) return refused;
       switch (operation) {
         case 'GenerateCredentialReport': {
           state.generateCalls++;
@@ -65,8 +86,9 @@ export const fakeIam = (options: FakeIamOptions): FakeIam => {
           return xmlResponse(body);
         }
         default: {
+          // An operation of IAM_OPERATIONS answered from its recorded file; a fixture set without one is a broken set.
           const body = readFixture(fixtures, `iam/${operation}.xml`);
-          return body === undefined ? queryError(NS, 400, 'InvalidAction', `Could not find operation ${operation} for version 2010-05-08`) : xmlResponse(body);
+          return body === undefined ? queryError(NS, 500, 'InternalFailure', `fake IAM: no fixture iam/${operation}.xml in ${fixtures.dir}`) : xmlResponse(body);
         }
       }
     },

@@ -43,7 +43,10 @@ export const s3ControlError = (_request: AwsRequest, status: number, code: strin
 
 /** Answers S3 Control's GetPublicAccessBlock for the account named in x-amz-account-id. */
 export const handleS3Control = (state: FakeS3ControlState, request: AwsRequest, operation: string): AwsResponse => {
-  if (operation !== 'GetAccountPublicAccessBlock') return s3ControlError(request, 501, 'NotImplemented', `${operation} is not implemented by the fake`);
+  if (operation !== 'GetAccountPublicAccessBlock') return s3ControlError(request, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented');
+  // GetPublicAccessBlock takes no query parameter; one would be a misspelling the fake must not ignore.
+  const extra = [...request.query.keys()][0];
+  if (extra !== undefined) return s3ControlError(request, 400, 'InvalidArgument', `GetPublicAccessBlock does not take the argument ${extra}.`);
   const accountId = request.headers['x-amz-account-id'];
   if (accountId !== state.accountId) {
     return s3ControlError(request, 403, 'AccessDenied', 'Access Denied');

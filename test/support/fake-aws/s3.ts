@@ -117,16 +117,39 @@ export const addressedBucket = (request: AwsRequest): { bucket: string; style: '
   return { bucket: decodeURIComponent(segment), style: 'path' };
 };
 
+/**
+ * The query parameters ListBuckets takes (the SDK names the operation in `x-id`); a bucket
+ * sub-resource request takes its sub-resource key alone. Anything else is refused with S3's
+ * InvalidArgument, naming the argument: S3 would ignore many of them, but a fake that did would let a
+ * misspelt parameter in posture pass unnoticed.
+ */
+export const LIST_BUCKETS_PARAMETERS = ['x-id', 'max-buckets', 'continuation-token', 'prefix', 'bucket-region'] as const;
+
 const operationOf = (request: AwsRequest): string => {
   const { bucket } = addressedBucket(request);
   if (request.method !== 'GET') return `Unsupported ${request.method}`;
   if (!bucket) return 'ListAllMyBuckets';
-  for (const key of request.query.keys()) {
+  const keys = [...request.query.keys()];
+  for (const key of keys) {
     const operation = SUBRESOURCES[key];
     if (operation) return operation;
   }
-  return 'ListObjects';
+  // ListObjects and the sub-resources the fake does not model (cors, website, ...).
+  return keys.length === 0 ? 'ListObjects' : `Unsupported GET ?${keys[0]}`;
 };
+
+/** The first query argument a request carries that its operation does not take, with its value. */
+const unknownArgument = (request: AwsRequest, operation: string): [string, string] | undefined => {
+  const allowed: readonly string[] = operation === 'ListAllMyBuckets' ? LIST_BUCKETS_PARAMETERS : Object.keys(SUBRESOURCES).filter((key) => SUBRESOURCES[key] === operation);
+  return [...request.query].find(([name]) => !allowed.includes(name));
+};
+
+/**
+ * S3's bucket naming rules: 3 to 63 characters of lower-case letters, digits, dots and hyphens,
+ * starting and ending with a letter or digit, no two adjacent dots, not shaped like an IP address.
+ */
+export const isValidBucketName = (name: string): boolean =>
+  /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) && !name.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(name);
 
 /** S3's own error document: a bare Error element. */
 const s3Error = (request: AwsRequest, status: number, code: string, message: string, extra = ''): AwsResponse => {
@@ -142,6 +165,9 @@ const s3Error = (request: AwsRequest, status: number, code: string, message: str
       '<RequestId>FAKE0REQUEST0ID</RequestId><HostId>ZmFrZS1ob3N0LWlk</HostId></Error>',
   };
 };
+
+/** The elements S3 adds to an InvalidArgument error to name the argument. */
+const argument = (name: string, value: string): string => `<ArgumentName>${xmlEscape(name)}</ArgumentName><ArgumentValue>${xmlEscape(value)}</ArgumentValue>`;
 
 const xml = (root: string, inner: string, namespace = NS): AwsResponse => ({
   status: 200,
@@ -161,7 +187,10 @@ const listBuckets = (state: FakeS3State, request: AwsRequest): AwsResponse => {
   const region = q.get('bucket-region');
   const after = q.get('continuation-token') ? Buffer.from(q.get('continuation-token') as string, 'base64url').toString('utf8') : '';
   const max = q.has('max-buckets') ? Number(q.get('max-buckets')) : PAGE_SIZE_DEFAULT;
-  if (!Number.isInteger(max) || max < 1 || max > 10_000) return s3Error(request, 400, 'InvalidArgument', 'max-buckets must be between 1 and 10000');
+  if (!/^\d+$/.test(q.get('max-buckets') ?? '1') || max < 1 || max > 10_000) {
+    return s3Error(request, 400, 'InvalidArgument', 'Argument max-buckets must be an integer between 1 and 10000.', argument('max-buckets', q.get('max-buckets') ?? ''));
+  }
+  if (q.has('x-id') && q.get('x-id') !== 'ListBuckets') return s3Error(request, 400, 'InvalidArgument', `Invalid x-id: ${q.get('x-id') ?? ''}`, argument('x-id', q.get('x-id') ?? ''));
   const all = [...state.Buckets]
     .filter((b) => b.Name.startsWith(prefix) && (!region || b.Region === region))
     .sort((a, b) => a.Name.localeCompare(b.Name));
@@ -276,7 +305,8 @@ const bucketOperation = (state: FakeS3State, bucket: FakeS3Bucket, request: AwsR
       return xml('Tagging', `<TagSet>${bucket.Tags.map((t) => `<Tag>${el('Key', t.Key)}${el('Value', t.Value)}</Tag>`).join('')}</TagSet>`);
     }
     default:
-      return s3Error(request, 501, 'NotImplemented', `${operation} is not implemented by the fake`);
+      // S3's answer to a request for functionality it does not have; here, what the fake does not model.
+      return s3Error(request, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', `<Detail>${xmlEscape(operation)} is not modelled by the fake</Detail>`);
   }
 };
 
@@ -291,8 +321,11 @@ export const createFakeS3 = (state: FakeS3State): FakeService => ({
   error: (request, status, code, message) => (isS3ControlRequest(request) ? s3ControlError(request, status, code, message) : s3Error(request, status, code, message)),
   handle: (request, operation) => {
     if (isS3ControlRequest(request)) return handleS3Control(state, request, operation);
+    const unknown = request.method === 'GET' && !operation.startsWith('Unsupported') && operation !== 'ListObjects' ? unknownArgument(request, operation) : undefined;
+    if (unknown) return s3Error(request, 400, 'InvalidArgument', `${operation} does not take the argument ${unknown[0]}.`, argument(unknown[0], unknown[1]));
     if (operation === 'ListAllMyBuckets') return listBuckets(state, request);
     const { bucket: name } = addressedBucket(request);
+    if (!isValidBucketName(name)) return s3Error(request, 400, 'InvalidBucketName', 'The specified bucket is not valid.', `<BucketName>${xmlEscape(name)}</BucketName>`);
     const bucket = state.Buckets.find((b) => b.Name === name);
     if (!bucket || bucket.Vanished) return s3Error(request, 404, 'NoSuchBucket', 'The specified bucket does not exist');
     // GetBucketLocation is answered from any region; everything else must be signed for the bucket's region.

@@ -1,8 +1,34 @@
 import { randomBytes } from 'node:crypto';
-import { escapeXml, queryError, queryParams, queryResult, readFixture, xmlResponse, type FixtureSet } from './wire.js';
+import { check, checkQueryRequest, escapeXml, queryError, queryParams, queryResult, readFixture, xmlResponse, type FixtureSet, type QueryOperationSpec } from './wire.js';
 import type { AwsRequest, FakeService } from './server.js';
 
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const VERSION = '2011-06-15';
+
+const ARN = check.length(20, 2048);
+const TAG_KEY = check.length(1, 128, /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u);
+
+/** The STS operations the fake answers and their parameters, with the constraints of STS's API reference. */
+export const STS_OPERATIONS: Record<string, QueryOperationSpec> = {
+  GetCallerIdentity: { params: {} },
+  AssumeRole: {
+    required: ['RoleArn', 'RoleSessionName'],
+    params: {
+      RoleArn: ARN,
+      RoleSessionName: check.length(2, 64, /^[\w+=,.@-]*$/),
+      ExternalId: check.length(2, 1224, /^[\w+=,.@:/-]*$/),
+      DurationSeconds: check.integer(900, 43200),
+      Policy: check.length(1, 2048),
+      'PolicyArns.member.N.arn': ARN,
+      'Tags.member.N.Key': TAG_KEY,
+      'Tags.member.N.Value': check.length(0, 256, /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u),
+      'TransitiveTagKeys.member.N': TAG_KEY,
+      SerialNumber: check.length(9, 256, /^[\w+=/:,.@-]*$/),
+      TokenCode: check.length(6, 6, /^[\d]*$/),
+      SourceIdentity: check.length(2, 64, /^[\w+=,.@-]*$/),
+    },
+  },
+};
 
 export type AssumedRole = { roleArn: string; sessionName: string; externalId?: string; accessKeyId: string };
 
@@ -25,6 +51,8 @@ export const fakeSts = (options: { fixtures: FixtureSet; externalId?: string }):
     error: (_request, status, code, message) => queryError(NS, status, code, message),
     handle: (request, operation) => {
       const params = queryParams(request);
+      const refused = checkQueryRequest(NS, VERSION, STS_OPERATIONS, params);
+      if (refused) return refused;
       if (operation === 'AssumeRole') {
         const roleArn = params.get('RoleArn') ?? '';
         const sessionName = params.get('RoleSessionName') ?? '';
@@ -69,7 +97,7 @@ export const fakeSts = (options: { fixtures: FixtureSet; externalId?: string }):
         }
       }
       const body = readFixture(options.fixtures, `sts/${operation}.xml`);
-      return body === undefined ? queryError(NS, 400, 'InvalidAction', `Could not find operation ${operation} for version 2011-06-15`) : xmlResponse(body);
+      return body === undefined ? queryError(NS, 500, 'InternalFailure', `fake STS: no fixture sts/${operation}.xml in ${options.fixtures.dir}`) : xmlResponse(body);
     },
   };
 };

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { buildClientSchema, graphql, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
+import { buildClientSchema, execute, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { packageRoot } from '../../../src/util/package-root.js';
 import type { FakeGithubFixtures, FakeOrganization, FakeRepository } from './fixtures.js';
+import { checkGraphqlRequest } from './graphql-check.js';
 import { rulesetsOf } from './rulesets.js';
 
 let schemaCache: GraphQLSchema | undefined;
@@ -176,6 +177,12 @@ export const executeGraphql = async (
   budget: GraphqlBudget,
 ): Promise<{ data?: unknown; errors?: unknown[] }> => {
   if (typeof body.query !== 'string') return { errors: [{ message: 'A query attribute must be specified and must be a string.' }] };
+  if (body.variables !== undefined && body.variables !== null && (typeof body.variables !== 'object' || Array.isArray(body.variables))) return { errors: [{ message: 'Variables are invalid JSON.' }] };
+  const variables = (body.variables ?? {}) as Record<string, unknown>;
+  const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
+  // GitHub parses and validates before it executes (and charges nothing for a document it refuses).
+  const checked = checkGraphqlRequest(githubSchema(), body.query, variables, operationName);
+  if ('errors' in checked) return { errors: checked.errors };
   const orgOf = (repo: FakeRepository) => fixtures.organizations.find((o) => o.organization.login === repo.repository.owner.login);
   const byNodeId = new Map(fixtures.repositories.map((repo) => [repo.repository.node_id, repo]));
   // GitHub reports the budget after this query's cost.
@@ -205,12 +212,12 @@ export const executeGraphql = async (
     },
     viewer: () => ({ __typename: 'User', id: fixtures.viewer.node_id, login: fixtures.viewer.login }),
   };
-  const result = await graphql({
+  const result = await execute({
     schema: githubSchema(),
-    source: body.query,
+    document: checked.document,
     rootValue: root,
-    variableValues: (body.variables ?? {}) as Record<string, unknown>,
-    ...(typeof body.operationName === 'string' ? { operationName: body.operationName } : {}),
+    variableValues: variables,
+    ...(operationName !== undefined ? { operationName } : {}),
   });
   if (!result.errors?.length) return { data: result.data };
   const errors = result.errors.map((error) => {

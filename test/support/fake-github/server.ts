@@ -6,6 +6,7 @@ import type { FakeGithubFixtures, FakeOrganization, FakeRepository } from './fix
 import { executeGraphql, githubSchema, type GraphqlBudget } from './graphql.js';
 import { effectiveBranchRules } from './rulesets.js';
 import { CHECKS_ROUTES, handleChecksRoute } from './checks.js';
+import { checkParameters } from './parameters.js';
 
 type Schemas = components['schemas'];
 
@@ -48,13 +49,19 @@ export type FakeGithubFault = {
   delayMs?: number;
 };
 
+/** One HTTP attempt as the fake saw it: a retried request is logged once per attempt. */
 export type FakeGithubLogEntry = {
   method: string;
   path: string;
   route: string;
+  /** The route template's parameters, percent-decoded (`owner`, `repo`, `org`, `branch`, ...). */
+  params: Record<string, string>;
+  /** 0 when the fault was a connection reset. */
   status: number;
   fault?: FakeGithubFaultKind;
   operation?: string;
+  /** For POST /graphql: the query's variables (node ids, cursors), to tell apart what each query asked for. */
+  variables?: Record<string, unknown>;
   /** Query string, for pagination checks. */
   search: string;
 };
@@ -86,7 +93,8 @@ export type FakeGithub = {
 
 const DOCS = 'https://docs.github.com/rest';
 
-const ROUTES = [
+/** Every route the fake answers; parameters.ts lists what each takes (a parity test keeps the two equal). */
+export const FAKE_GITHUB_ROUTES = [
   'GET /user',
   'GET /rate_limit',
   'GET /orgs/{org}',
@@ -107,9 +115,9 @@ const ROUTES = [
   ...CHECKS_ROUTES,
 ] as const;
 
-type Route = (typeof ROUTES)[number];
+type Route = (typeof FAKE_GITHUB_ROUTES)[number];
 
-const compiled = ROUTES.map((route) => {
+const compiled = FAKE_GITHUB_ROUTES.map((route) => {
   const [method, template] = route.split(' ') as [string, string];
   const names: string[] = [];
   const pattern = new RegExp(`^${template.replace(/\{([a-z_]+)\}/g, (_, name: string) => (names.push(name), '([^/]+)'))}/?$`);
@@ -362,8 +370,19 @@ export const startFakeGithub = async (fixtures: FakeGithubFixtures, options: Fak
         const isGraphql = request.route === 'POST /graphql';
         const isAppAuth = request.route.startsWith('POST /app/');
         const token = /^(?:token|bearer)\s+(.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+        const variables = operation ? (body as { variables?: unknown }).variables : undefined;
         const entry = (status: number, fault?: FakeGithubFaultKind) =>
-          log.push({ method, path: url.pathname, route: request.route, status, search: url.search, ...(fault ? { fault } : {}), ...(operation ? { operation } : {}) });
+          log.push({
+            method,
+            path: url.pathname,
+            route: request.route,
+            params: request.params,
+            status,
+            search: url.search,
+            ...(fault ? { fault } : {}),
+            ...(operation ? { operation } : {}),
+            ...(variables && typeof variables === 'object' ? { variables: variables as Record<string, unknown> } : {}),
+          });
         const rateHeaders = (): Record<string, string> => {
           const pool = isGraphql ? { limit: graphqlBudget.limit, remaining: graphqlBudget.remaining } : rest;
           return {
@@ -456,6 +475,11 @@ export const startFakeGithub = async (fixtures: FakeGithubFixtures, options: Fak
           return;
         }
         if (!isGraphql && !isAppAuth && request.route !== 'GET /rate_limit') rest.remaining--;
+        const refused = checkParameters(request.route, request.query, body);
+        if (refused) {
+          send(refused, fault?.kind);
+          return;
+        }
         if (isGraphql) {
           const result = await executeGraphql(fixtures, (body ?? {}) as Record<string, unknown>, graphqlBudget);
           send({ status: 200, body: result }, fault?.kind);
