@@ -2,6 +2,9 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'n
 import path from 'node:path';
 import { PostureError } from '../cli/errors.js';
 
+/** Characters encoded and written at a time. */
+const WRITE_SLICE = 1 << 16;
+
 /** A file written beside its destination, waiting to be renamed into place or thrown away. */
 export type StagedFile = { file: string; commit: () => void; discard: () => void };
 
@@ -33,8 +36,18 @@ export const stageFile = (file: string, content: string | Buffer | Iterable<stri
         throw outputFailed(file, error);
       }
     };
-    if (typeof content === 'string' || Buffer.isBuffer(content)) write(content);
-    else for (const piece of content) write(piece);
+    if (Buffer.isBuffer(content)) write(content);
+    else for (const piece of typeof content === 'string' ? [content] : content) {
+      // A long text is encoded a slice at a time, not copied whole into one more buffer.
+      for (let offset = 0; offset < piece.length; ) {
+        let end = Math.min(piece.length, offset + WRITE_SLICE);
+        // Never between the two halves of a surrogate pair: each would be written as U+FFFD.
+        const last = piece.charCodeAt(end - 1);
+        if (end < piece.length && last >= 0xd800 && last <= 0xdbff) end++;
+        write(piece.slice(offset, end));
+        offset = end;
+      }
+    }
     closeSync(fd);
     fd = undefined;
   } catch (error) {
