@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stageFile, writeFileAtomic } from '../../src/util/atomic.js';
 
 describe('atomic writes', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'posture-atomic-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes long texts whole, surrogate pairs included, from one string or from pieces', () => {
     const file = path.join(dir, 'long.txt');
