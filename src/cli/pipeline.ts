@@ -14,7 +14,8 @@ import type { ResultDocument, Rule } from '../engine/types.js';
 import { assertValid, describeAjvError, type SchemaSet } from '../facts/documents.js';
 import type { CollectorId, FactsDocument, ResourceKind } from '../facts/types.js';
 import { reporterRegistry, type OutputFormat } from '../reporters/index.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { stageFile, type StagedFile } from '../util/atomic.js';
+import { chunked, jsonPieces } from '../util/json-chunks.js';
 import { acceptedRiskSuppressions, buildThreatModelSection, resolveThreatModel, type LoadedThreatModel } from '../threat-model/index.js';
 import type { Logger } from '../util/logger.js';
 import { createRedactor, loadFingerprintKey, type Redactor } from '../util/redact.js';
@@ -262,24 +263,46 @@ export const evaluateStage = (rt: Runtime, input: EvaluateInput): ResultDocument
 export const threatModelOf = (rt: Runtime, file: string | undefined): LoadedThreatModel => resolveThreatModel(rt.schemas, { cwd: rt.cwd, file });
 
 /**
- * Renders every asked-for format first, then writes each file atomically: a rendering failure
- * leaves the previous reports untouched.
+ * Renders every asked-for format into a temporary file first, then renames them all into place:
+ * a rendering failure leaves the previous reports untouched.
  */
 export const writeReports = (rt: Runtime, outDir: string, result: ResultDocument, formats: OutputFormat[], facts?: FactsDocument): string[] => {
   const reporters = reporterRegistry().filter((r) => formats.includes(r.format) || r.format === 'json');
   // Redact the document before rendering (so escaping cannot hide a secret from the redactor) and
   // every rendered output after it.
   const redacted = rt.redactor.redactDeep(result);
-  const outputs: { file: string; content: string }[] = reporters.map((reporter) => ({
-    file: path.join(outDir, reporter.file),
-    content: rt.redactor.redact(reporter.render(redacted)),
-  }));
-  if (facts) outputs.unshift({ file: path.join(outDir, 'facts.json'), content: serialise(rt, facts) });
-  for (const output of outputs) writeFileAtomic(output.file, output.content);
-  return outputs.map((o) => o.file);
+  const staged: StagedFile[] = [];
+  try {
+    if (facts) staged.push(stageFile(path.join(outDir, 'facts.json'), serialise(rt, facts)));
+    for (const reporter of reporters) {
+      const file = path.join(outDir, reporter.file);
+      // The result document is written in pieces: at scale it is longer than any one string can be.
+      staged.push(stageFile(file, reporter.format === 'json' ? serialiseRedacted(rt, redacted) : rt.redactor.redact(reporter.render(redacted))));
+    }
+  } catch (error) {
+    for (const file of staged) file.discard();
+    throw error;
+  }
+  for (const file of staged) file.commit();
+  return staged.map((s) => s.file);
 };
 
-/** A document as JSON with every string redacted. */
-export const serialise = (rt: Runtime, document: unknown): string => rt.redactor.redact(`${JSON.stringify(rt.redactor.redactDeep(document), null, 2)}\n`);
+/** JSON text of a document already passed through redactDeep, in redacted chunks. */
+function* serialiseRedacted(rt: Runtime, redacted: unknown): Generator<string> {
+  // Each chunk holds whole members, so a key and its value are redacted together as they would be
+  // in the whole text.
+  for (const chunk of chunked(withLineBreak(jsonPieces(redacted)))) yield rt.redactor.redact(chunk);
+}
+
+function* withLineBreak(pieces: Iterable<string>): Generator<string> {
+  yield* pieces;
+  yield '\n';
+}
+
+/**
+ * A document as pretty-printed JSON (`JSON.stringify(document, null, 2)` and a line break) with
+ * every string redacted, in chunks: written one after another they make the whole text.
+ */
+export const serialise = (rt: Runtime, document: unknown): Iterable<string> => serialiseRedacted(rt, rt.redactor.redactDeep(document));
 
 export const failOnOf = (flag: string | undefined, config: LoadedConfig['config']): FailOn => (flag as FailOn | undefined) ?? config.failOn ?? 'high';

@@ -32,12 +32,35 @@ export const substitute = (schema: unknown, params: Record<string, unknown>, sca
 
 /** Finds the first unknown marker inside a value, with its path. */
 export const findUnknown = (value: unknown, at = ''): { path: string; marker: Unknown } | undefined => {
+  // The keys of the path are collected on the way back from a find, so that a search that finds
+  // nothing (the usual case) builds no path strings.
+  const keys: string[] = [];
+  const marker = searchUnknown(value, keys);
+  if (marker === undefined) return undefined;
+  let path = at;
+  for (let index = keys.length - 1; index >= 0; index--) path = path ? `${path}.${keys[index]}` : (keys[index] as string);
+  return { path, marker };
+};
+
+const searchUnknown = (value: unknown, keys: string[]): Unknown | undefined => {
   if (value === null || typeof value !== 'object') return undefined;
-  if (isUnknown(value)) return { path: at, marker: value };
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-  for (const [key, child] of entries) {
-    const found = findUnknown(child, at ? `${at}.${key}` : key);
-    if (found) return found;
+  if (isUnknown(value)) return value;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = searchUnknown(value[index], keys);
+      if (found !== undefined) {
+        keys.push(String(index));
+        return found;
+      }
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    const found = searchUnknown((value as Record<string, unknown>)[key], keys);
+    if (found !== undefined) {
+      keys.push(key);
+      return found;
+    }
   }
   return undefined;
 };

@@ -6,7 +6,7 @@ import { createThreeValued, findUnknown, substitute, type Truth } from './condit
 import { categoryOf, functionOf } from './csf.js';
 import { fingerprint } from './fingerprint.js';
 import { applySuppressions, type SuppressionSource } from './suppressions.js';
-import { getPath, renderTemplate } from './template.js';
+import { compileTemplate, getPath } from './template.js';
 import {
   CSF_FUNCTIONS,
   SEVERITIES,
@@ -34,6 +34,9 @@ export type CompiledRule = {
   explain: () => ValidateFunction;
   applies?: ValidateFunction;
   roots: string[];
+  /** The rule's message and evidence templates, parsed once. */
+  message: (context: Record<string, unknown>) => string;
+  evidence?: (context: Record<string, unknown>) => string;
   /** `requires` split into segments once, not per resource. */
   required: { path: string; segments: string[] }[];
 };
@@ -80,6 +83,8 @@ export const createEngine = (scanTime: Date): Engine => {
       explain: () => (explain ??= thorough.compile(condition as object)),
       applies: when === undefined ? undefined : fast.compile(when as object),
       roots: [...new Set(rule.requires.map((p) => p.split('.')[0] as string))],
+      message: compileTemplate(rule.message),
+      evidence: rule.evidence ? compileTemplate(rule.evidence) : undefined,
       required: rule.requires.map((p) => ({ path: p, segments: p.split('.') })),
     };
     if (!byParams) {
@@ -90,41 +95,42 @@ export const createEngine = (scanTime: Date): Engine => {
     return compiled;
   };
 
+  const paths = createPaths();
   const fail = (compiled: CompiledRule, attributes: Record<string, unknown>): Decision => {
     const explain = compiled.explain();
     explain(attributes);
-    return { status: 'fail', evidence: explainErrors(compiled, attributes, explain.errors ?? []) };
+    return { status: 'fail', evidence: explainErrors(compiled, attributes, explain.errors ?? [], paths) };
   };
 
   const decide = (compiled: CompiledRule, resource: Pick<Resource, 'attributes'>): Decision => {
     let attributes = resource.attributes;
-    const unknownPaths: string[] = [];
+    let unknownPaths: string[] | undefined;
     let firstMarker: { reason: string; permission?: string } | undefined;
     for (const { path: required, segments } of compiled.required) {
       const value = valueAt(attributes, segments);
       if (value !== undefined && (value === null || typeof value !== 'object')) continue;
       const found = value === undefined ? missingAt(attributes, required) : findUnknown(value, required);
       if (!found) continue;
-      unknownPaths.push(found.path);
+      (unknownPaths ??= []).push(found.path);
       firstMarker ??= found.marker.$unknown;
       // Make an attribute that was never collected explicit, so three-valued evaluation sees it.
       if (value === undefined && found.marker.$unknown.reason === NOT_COLLECTED) attributes = withMarker(attributes, found.path.split('.'), found.marker);
     }
-    if (unknownPaths.length === 0) {
-      if (compiled.applies && !compiled.applies(attributes)) return { status: 'not_applicable', evidence: [] };
-      if (compiled.test(attributes)) return { status: 'pass', evidence: [] };
+    if (unknownPaths === undefined) {
+      if (compiled.applies && !compiled.applies(attributes)) return NOT_APPLICABLE;
+      if (compiled.test(attributes)) return PASS;
       return fail(compiled, attributes);
     }
     const undecided = (): Decision => ({
       status: 'unknown',
-      evidence: [],
+      evidence: NO_EVIDENCE,
       unknown: { reason: firstMarker?.reason ?? 'not collected', attributes: unknownPaths, ...(firstMarker?.permission ? { permission: firstMarker.permission } : {}) },
     });
     const applicable: Truth = compiled.when === undefined ? 'true' : threeValued(compiled.when, attributes);
-    if (applicable === 'false') return { status: 'not_applicable', evidence: [] };
+    if (applicable === 'false') return NOT_APPLICABLE;
     if (applicable === 'unknown') return undecided();
     const truth = threeValued(compiled.condition, attributes);
-    if (truth === 'true') return { status: 'pass', evidence: [] };
+    if (truth === 'true') return PASS;
     if (truth === 'unknown') return undecided();
     return fail(compiled, attributes);
   };
@@ -133,6 +139,12 @@ export const createEngine = (scanTime: Date): Engine => {
 };
 
 const NOT_COLLECTED = 'not collected';
+
+// Most decisions pass or do not apply, with nothing to show: they share one frozen answer each
+// rather than allocating one per resource.
+const NO_EVIDENCE: EvidenceItem[] = Object.freeze<EvidenceItem[]>([]) as EvidenceItem[];
+const PASS: Decision = Object.freeze({ status: 'pass', evidence: NO_EVIDENCE });
+const NOT_APPLICABLE: Decision = Object.freeze({ status: 'not_applicable', evidence: NO_EVIDENCE });
 
 const valueAt = (attributes: Record<string, unknown>, segments: string[]): unknown => {
   let current: unknown = attributes;
@@ -174,11 +186,7 @@ const show = (value: unknown): string => {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 };
 
-const at = (root: unknown, segments: string[]): unknown =>
-  segments.reduce<unknown>((acc, s) => (acc !== null && typeof acc === 'object' ? (acc as Record<string, unknown>)[s] : undefined), root);
-
-const describe = (error: ErrorObject, segments: string[], value: unknown): string => {
-  const where = dotted(segments);
+const describe = (error: ErrorObject, segments: string[], value: unknown, where: string): string => {
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
@@ -216,14 +224,61 @@ const COMBINATORS = new Set(['anyOf', 'oneOf', 'if', 'allOf']);
  * enclosing object that records a `line` (a step in a workflow, an entry in a lockfile), so five
  * unpinned actions give five items each with its line.
  */
-const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknown>, errors: ErrorObject[]): EvidenceItem[] => {
-  const groups = new Map<string, { error: ErrorObject; errorSegments: string[]; value: unknown; segments: string[]; place?: Record<string, unknown> }>();
-  const specific = errors.filter((e) => !COMBINATORS.has(e.keyword));
-  for (const error of specific.length > 0 ? specific : errors) {
-    const segments = pointer(error.instancePath);
+/**
+ * A memo of a pure function of a string, cleared when it grows past `limit`: instance paths repeat
+ * from resource to resource (`/accessKeys/0/lastRotated`), so each is split and described once.
+ */
+const memoOf = <T>(fn: (key: string) => T, limit = 10_000): ((key: string) => T) => {
+  const memo = new Map<string, T>();
+  return (key) => {
+    let value = memo.get(key);
+    if (value === undefined) {
+      if (memo.size >= limit) memo.clear();
+      value = fn(key);
+      memo.set(key, value);
+    }
+    return value;
+  };
+};
+
+/** Splitting and describing JSON pointers, memoised per engine. */
+type Paths = { segmentsOf: (instancePath: string) => string[]; dottedOf: (instancePath: string) => string };
+
+const createPaths = (): Paths => {
+  const segmentsOf = memoOf(pointer);
+  return { segmentsOf, dottedOf: memoOf((instancePath) => dotted(segmentsOf(instancePath))) };
+};
+
+/** The JSON pointer of the first `depth` segments of `instancePath`. */
+const pointerPrefix = (instancePath: string, depth: number): string => {
+  let end = 0;
+  for (let n = 0; n <= depth; n++) {
+    end = instancePath.indexOf('/', end + 1);
+    if (end === -1) return instancePath;
+  }
+  return instancePath.slice(0, end);
+};
+
+/**
+ * Turns validation errors into evidence: one item per offending place. A place is the nearest
+ * enclosing object that records a `line` (a step in a workflow, an entry in a lockfile), so five
+ * unpinned actions give five items each with its line.
+ */
+const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknown>, errors: ErrorObject[], paths: Paths): EvidenceItem[] => {
+  let specific = 0;
+  for (const error of errors) if (!COMBINATORS.has(error.keyword)) specific++;
+  const candidates = specific > 0 ? specific : errors.length;
+  const seen = candidates > 1 ? new Set<string>() : undefined;
+  const items: EvidenceItem[] = [];
+  for (const error of errors) {
+    if (specific > 0 && COMBINATORS.has(error.keyword)) continue;
+    const segments = paths.segmentsOf(error.instancePath);
     // The values along the path, walked once: nodes[d] is the value at the first d segments.
     const nodes: unknown[] = [attributes];
-    for (let depth = 0; depth < segments.length; depth++) nodes.push(at(nodes[depth], [segments[depth] as string]));
+    for (let depth = 0; depth < segments.length; depth++) {
+      const parent = nodes[depth];
+      nodes.push(parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[segments[depth] as string] : undefined);
+    }
     let placeDepth = -1;
     for (let depth = segments.length; depth > 0; depth--) {
       const candidate = nodes[depth];
@@ -232,28 +287,34 @@ const explainErrors = (compiled: CompiledRule, attributes: Record<string, unknow
         break;
       }
     }
-    const key = placeDepth > 0 ? segments.slice(0, placeDepth).join('/') : segments.join('/') + `#${error.keyword}`;
-    if (groups.has(key)) continue;
-    groups.set(key, {
-      error,
-      errorSegments: segments,
-      value: nodes[segments.length],
-      segments: placeDepth > 0 ? segments.slice(0, placeDepth) : segments,
-      place: placeDepth > 0 ? (nodes[placeDepth] as Record<string, unknown>) : undefined,
-    });
-  }
-  const items: EvidenceItem[] = [];
-  for (const { error, errorSegments, value, segments, place } of groups.values()) {
-    const detail = place && compiled.rule.evidence
-      ? renderTemplate(compiled.rule.evidence, { ...place, params: compiled.params })
-      : describe(error, errorSegments, value);
+    const placePath = placeDepth > 0 ? (placeDepth === segments.length ? error.instancePath : pointerPrefix(error.instancePath, placeDepth - 1)) : undefined;
+    // Most failures have one error: only several need telling apart.
+    if (seen !== undefined) {
+      const key = placePath ?? `${error.instancePath}#${error.keyword}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    const value = nodes[segments.length];
+    const place = placeDepth > 0 ? (nodes[placeDepth] as Record<string, unknown>) : undefined;
+    const detail = place && compiled.evidence
+      ? compiled.evidence({ ...place, params: compiled.params })
+      : describe(error, segments, value, paths.dottedOf(error.instancePath));
     const line = place ? (place.line as number) : undefined;
     const file = typeof place?.path === 'string' ? place.path : undefined;
-    items.push({ path: dotted(segments), ...(file ? { file } : {}), ...(line ? { line } : {}), detail, ...(place ? {} : { value: scalarOrNothing(value) }) });
+    // Members in the document's order; optional ones assigned, not spread from temporary objects.
+    const item = { path: paths.dottedOf(placePath ?? error.instancePath) } as EvidenceItem;
+    if (file) item.file = file;
+    if (line) item.line = line;
+    item.detail = detail;
+    if (!place) {
+      const scalar = scalarOrNothing(value);
+      if (scalar !== undefined) item.value = scalar;
+    }
+    items.push(item);
   }
-  return items
-    .map((item) => (item.value === undefined ? (({ value: _value, ...rest }) => rest)(item) : item))
-    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  // Copied to their exact length: an array grown by push keeps room for 17 entries, which for a
+  // finding's one or two items is most of its memory.
+  return items.length > 1 ? items.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)).slice() : items.length === 1 ? [items[0] as EvidenceItem] : items;
 };
 
 const scalarOrNothing = (value: unknown): unknown =>
@@ -280,21 +341,21 @@ export const resourceRef = (resource: Resource): Finding['resource'] => ({
  */
 export const toFinding = (compiled: CompiledRule, resource: Resource, decision: Decision, ref: Finding['resource'] = resourceRef(resource)): Finding => {
   const { rule } = compiled;
-  const context = { name: resource.name, id: resource.id, attributes: resource.attributes, params: compiled.params, evidenceCount: decision.evidence.length };
   let message: string;
-  if (decision.status === 'fail') message = renderTemplate(rule.message, context);
+  if (decision.status === 'fail') message = compiled.message({ name: resource.name, id: resource.id, attributes: resource.attributes, params: compiled.params, evidenceCount: decision.evidence.length });
   else if (decision.status === 'unknown') message = `${resource.name}: could not check "${rule.title}": ${decision.unknown?.reason ?? 'unknown'}${decision.unknown?.permission ? ` (needs ${decision.unknown.permission})` : ''}`;
   else if (decision.status === 'not_applicable') message = `${resource.name}: not applicable to "${rule.title}"`;
   else message = `${resource.name}: ${rule.title}`;
   // The first offending place locates the finding: in its own file when it names one (a manifest
   // without a lockfile), else in the resource's file (a workflow step).
-  const first = decision.evidence.find((e) => e.line !== undefined);
+  const first = decision.evidence.length === 0 ? undefined : decision.evidence.find((e) => e.line !== undefined);
   const location = first?.file
     ? { path: first.file, line: first.line }
     : resource.location
       ? { path: resource.location.path, line: first?.line ?? resource.location.line }
       : undefined;
-  return {
+  // Members are added in the document's order, without building and spreading objects for the optional ones.
+  const finding: Finding = {
     ruleId: rule.id,
     status: decision.status,
     severity: severityOf(rule, resource.attributes),
@@ -304,11 +365,12 @@ export const toFinding = (compiled: CompiledRule, resource: Resource, decision: 
     title: rule.title,
     message,
     evidence: decision.evidence,
-    ...(location ? { location: { path: location.path, ...(location.line ? { line: location.line } : {}) } } : {}),
-    fingerprint: fingerprint(rule.id, resource.kind, resource.id, resource.discriminator),
-    ...(resource.discriminator ? { discriminator: resource.discriminator } : {}),
-    ...(decision.unknown ? { unknown: decision.unknown } : {}),
-  };
+  } as Finding;
+  if (location) finding.location = location.line ? { path: location.path, line: location.line } : { path: location.path };
+  finding.fingerprint = fingerprint(rule.id, resource.kind, resource.id, resource.discriminator);
+  if (resource.discriminator) finding.discriminator = resource.discriminator;
+  if (decision.unknown) finding.unknown = decision.unknown;
+  return finding;
 };
 
 const emptyCounts = (): Record<Status, number> => Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;

@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -12,7 +13,9 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 /** The documents posture reads, each with a schema under schemas/. */
 export type DocumentType = 'facts' | 'result' | 'rule' | 'rule-test' | 'config' | 'ignore-file' | 'threat-model';
 
-const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+// posture writes result documents of hundreds of megabytes for estates of tens of thousands of
+// resources (every decision is a finding): it reads back whatever fits in one string.
+const MAX_DOCUMENT_BYTES = constants.MAX_STRING_LENGTH;
 const MAX_YAML_BYTES = 4 * 1024 * 1024;
 
 /** Creates the ajv instance used for posture's own documents and for rule conditions. */

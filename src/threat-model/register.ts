@@ -142,6 +142,7 @@ export const buildThreatModelSection = (
 
   // Risks: every failing or accepted finding, scored on its own resource's exposure raised to its asset's floor.
   const risks: RiskEntry[] = [];
+  const scores = new Map<string, ReturnType<typeof scoreRisk>>();
   const residualOf = new Map<string, number>();
   const findingsByAsset = new Map<string, Finding[]>();
   for (const finding of result.findings) {
@@ -155,7 +156,13 @@ export const buildThreatModelSection = (
     const own = exposureOf(finding.resource).exposure;
     const floor = floors.get(asset.id);
     const exposure = floor ? widerExposure(own, floor) : own;
-    const scored = scoreRisk(finding.severity, asset.classification, exposure, formula);
+    // One score, and one formula text, per combination: not a text per failing finding.
+    const scoreKey = `${finding.severity}\u0000${asset.classification}\u0000${exposure}`;
+    let scored = scores.get(scoreKey);
+    if (!scored) {
+      scored = scoreRisk(finding.severity, asset.classification, exposure, formula);
+      scores.set(scoreKey, scored);
+    }
     const accepted = finding.status === 'suppressed' && finding.suppression !== undefined && !isExpired(finding.suppression.expires, now);
     const state: RiskEntry['state'] = accepted ? 'accepted' : finding.suppression ? 'acceptance-expired' : 'open';
     const residual = accepted ? 0 : scored.score;
@@ -193,6 +200,9 @@ export const buildThreatModelSection = (
   );
 
   const threatRegister: RegisterEntry[] = [];
+  // The attackers of a threat are the same for every asset: one list each, shared by the cells.
+  const attackersOf = new Map(THREATS.map((threat) => [threat, attackers.filter((attacker) => attacker.threats.includes(threat)).map((attacker) => attacker.id)]));
+  const countsOf = new Map<string, RegisterRule['counts']>();
   for (const asset of assets) {
     // An asset that selects nothing this scan has nothing to register; the report lists it apart.
     if (asset.resources.length === 0) continue;
@@ -223,12 +233,23 @@ export const buildThreatModelSection = (
         }
         if (rule.evidence.length > 5) rule.evidence.length = 5;
       }
+      // Lists grown by push keep room for 17 entries: copied to their length, as a register holds
+      // hundreds of thousands of them.
+      for (const rule of rules.values()) {
+        rule.findings = rule.findings.slice();
+        rule.evidence = rule.evidence.slice();
+        // Few distinct counts occur (one passing finding, one failing one...): one object each.
+        const countsKey = `${rule.counts.pass},${rule.counts.fail},${rule.counts.unknown},${rule.counts.suppressed}`;
+        const shared = countsOf.get(countsKey);
+        if (shared) rule.counts = shared;
+        else countsOf.set(countsKey, rule.counts);
+      }
       const ordered = [...rules.values()].sort((a, b) => RULE_STATUS_RANK[a.status] - RULE_STATUS_RANK[b.status] || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.ruleId.localeCompare(b.ruleId));
       threatRegister.push({
         asset: asset.id,
         threat,
         status: cellStatus(ordered),
-        attackers: attackers.filter((attacker) => attacker.threats.includes(threat)).map((attacker) => attacker.id),
+        attackers: attackersOf.get(threat) ?? [],
         risk,
         rules: ordered,
       });

@@ -53,14 +53,10 @@ const AWS_SECRET_SHAPE = /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0
 /** How far from a key id a secret key is taken to belong to it (a credentials file, a JSON blob). */
 const PAIR_WINDOW = 240;
 
-/**
- * `scheme://user:password@` as a forward search. The credential pattern below finds the password
- * by looking behind from every position, which is slow over a whole report; it runs only on text
- * that has this shape somewhere.
- */
+/** `scheme://user:password@` as a forward search: what every URL credential is part of. */
 const URL_CREDENTIAL_SHAPE = /:\/\/[^\s/:@]{1,256}:[^\s/@]{1,256}@/;
 
-type GenericPattern = { type: string; pattern: RegExp; group?: number; anchor?: RegExp };
+type GenericPattern = { type: string; pattern: RegExp; group?: number };
 
 /** Token shapes recognised in any string even when no collector reported them. */
 const GENERIC_PATTERNS: GenericPattern[] = [
@@ -73,14 +69,53 @@ const GENERIC_PATTERNS: GenericPattern[] = [
   { type: 'stripe-key', pattern: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}\b/g },
   { type: 'aws-secret-access-key', pattern: /(?:aws_?secret_?access_?key|secret_?access_?key|SecretAccessKey)["']?\s*(?::|=>|=)\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi, group: 1 },
   { type: 'aws-access-key-id', pattern: AWS_KEY_ID },
-  { type: 'url-credential', pattern: /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]{1,256}:)[^\s/@]{1,256}(?=@)/gi, anchor: URL_CREDENTIAL_SHAPE },
 ];
 
 /**
- * A substring that every match of GENERIC_PATTERNS (and every AWS key id, which the pairing
- * below starts from) contains, found in one pass: most strings contain none, and for them the
- * patterns need not run one by one. Case-insensitive only where its pattern is. Keep it in step
- * with the patterns.
+ * The password of a URL with credentials: what `/(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]{1,256}:)[^\s/@]{1,256}(?=@)/gi`
+ * matches, found from each `://` in one pass. The lookbehind form tries every position of the
+ * text and reads up to 256 characters ahead of each, which made it the redactor's slowest pattern.
+ */
+export const urlCredentialSpans = (text: string): { start: number; end: number }[] => {
+  const spans: { start: number; end: number }[] = [];
+  for (let at = text.indexOf('://'); at !== -1; at = text.indexOf('://', at + 1)) {
+    if (!hasScheme(text, at)) continue;
+    // The user name: 1 to 256 characters other than white space, '/', ':' and '@', then ':'.
+    let end = at + 3;
+    while (end < text.length && !isSpace(text.charCodeAt(end)) && !'/:@'.includes(text.charAt(end))) end++;
+    if (end === at + 3 || end - (at + 3) > 256 || text.charAt(end) !== ':') continue;
+    // The password: 1 to 256 characters other than white space, '/' and '@', then '@'.
+    const start = end + 1;
+    end = start;
+    while (end < text.length && !isSpace(text.charCodeAt(end)) && !'/@'.includes(text.charAt(end))) end++;
+    if (end === start || end - start > 256 || text.charAt(end) !== '@') continue;
+    spans.push({ start, end });
+  }
+  return spans;
+};
+
+const isAsciiLetter = (code: number): boolean => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+const isWordChar = (code: number): boolean => isAsciiLetter(code) || (code >= 48 && code <= 57) || code === 95;
+const isSchemeChar = (code: number): boolean => isWordChar(code) ? code !== 95 : code === 43 || code === 46 || code === 45;
+
+/** `\b[a-z][a-z0-9+.-]*` (case-insensitive) ends right before `at`. */
+const hasScheme = (text: string, at: number): boolean => {
+  for (let start = at - 1; start >= 0 && isSchemeChar(text.charCodeAt(start)); start--) {
+    if (isAsciiLetter(text.charCodeAt(start)) && (start === 0 || !isWordChar(text.charCodeAt(start - 1)))) return true;
+  }
+  return false;
+};
+
+/** `\s` of a regular expression. */
+const isSpace = (code: number): boolean =>
+  (code >= 9 && code <= 13) || code === 32 || code === 160 || code === 5760 || (code >= 8192 && code <= 8202) ||
+  code === 8232 || code === 8233 || code === 8239 || code === 8287 || code === 12288 || code === 65279;
+
+/**
+ * A substring that every match of GENERIC_PATTERNS and of urlCredentialSpans (and every AWS key
+ * id, which the pairing below starts from) contains, found in one pass: most strings contain
+ * none, and for them the patterns need not run one by one. Case-insensitive only where its
+ * pattern is. Keep it in step with the patterns.
  */
 const GENERIC_ANCHOR = new RegExp(
   [
@@ -129,14 +164,32 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
   }
   for (const secret of options.secrets ?? []) add(secret.value, secret.type);
 
-  const knownSpans = (text: string): Span[] => {
-    if (known.size === 0) return [];
+  /** The pattern of every registered value, longest first (so that a value containing another is replaced whole). */
+  const knownValues = (): RegExp => {
     if (dirty || !knownPattern) {
-      // Longest first, so that a value containing another is replaced whole.
       const values = [...known.keys()].sort((a, b) => b.length - a.length);
       knownPattern = new RegExp(values.map(escapeRegExp).join('|'), 'g');
       dirty = false;
     }
+    return knownPattern;
+  };
+
+  /** False only for a text that cannot hold a registered value nor a recognisable token. */
+  const mayHoldSecret = (text: string): boolean => {
+    if (GENERIC_ANCHOR.test(text)) return true;
+    if (known.size === 0) return false;
+    const pattern = knownValues();
+    pattern.lastIndex = 0;
+    const found = pattern.test(text);
+    // matchAll starts from a global pattern's lastIndex: leave it where knownSpans expects it.
+    pattern.lastIndex = 0;
+    return found;
+  };
+
+  const knownSpans = (text: string): Span[] => {
+    if (known.size === 0) return [];
+    const knownPattern = knownValues();
+    knownPattern.lastIndex = 0;
     const spans: Span[] = [];
     for (const match of text.matchAll(knownPattern)) {
       spans.push({ start: match.index, end: match.index + match[0].length, type: known.get(match[0]) ?? 'secret' });
@@ -147,8 +200,7 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
   const genericSpans = (text: string): Span[] => {
     const spans: Span[] = [];
     if (!GENERIC_ANCHOR.test(text)) return spans;
-    for (const { type, pattern, group, anchor } of GENERIC_PATTERNS) {
-      if (anchor && !anchor.test(text)) continue;
+    for (const { type, pattern, group } of GENERIC_PATTERNS) {
       pattern.lastIndex = 0;
       for (const match of text.matchAll(pattern)) {
         const value = group === undefined ? match[0] : match[group];
@@ -156,6 +208,10 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
         const start = group === undefined ? match.index : match.index + match[0].lastIndexOf(value);
         spans.push({ start, end: start + value.length, type });
       }
+    }
+    // After the patterns above, as in the order they were written: the first of two equal spans names the type.
+    for (const span of urlCredentialSpans(text)) {
+      if (!isDocumentedExample(text.slice(span.start, span.end))) spans.push({ ...span, type: 'url-credential' });
     }
     // A secret access key travels with its key id: take a key-shaped value near one as its pair.
     for (const id of text.matchAll(AWS_KEY_ID)) {
@@ -171,11 +227,9 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
   };
 
   const redact = (text: string): string => {
-    if (text.length < MIN_SECRET_LENGTH) return text;
-    const knownFound = knownSpans(text);
-    const genericFound = genericSpans(text);
-    if (knownFound.length === 0 && genericFound.length === 0) return text;
-    const spans = [...knownFound, ...genericFound].sort((a, b) => a.start - b.start || b.end - a.end);
+    if (text.length < MIN_SECRET_LENGTH || !mayHoldSecret(text)) return text;
+    const spans = [...knownSpans(text), ...genericSpans(text)].sort((a, b) => a.start - b.start || b.end - a.end);
+    if (spans.length === 0) return text;
     let out = '';
     let cursor = 0;
     for (const span of spans) {
@@ -192,7 +246,7 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
     // a secret registered later is never missed through a stale entry.
     const memo = new Map<string, string>();
     const text = (input: string): string => {
-      if (input.length < MIN_SECRET_LENGTH) return input;
+      if (input.length < MIN_SECRET_LENGTH || !mayHoldSecret(input)) return input;
       let out = memo.get(input);
       if (out === undefined) {
         out = redact(input);
@@ -201,15 +255,19 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
       return out;
     };
     // Copy on write: a subtree without anything to redact is returned as it is, so a large
-    // document is not held twice in memory only to be serialised.
-    const seen = new WeakMap<object, unknown>();
+    // document is not held twice in memory only to be serialised. Only the objects that changed
+    // are remembered (a shared one then has one copy), and the objects on the current path, to
+    // cut a cycle (never in JSON) at its back edge: remembering every object visited would cost
+    // more memory than the document's strings.
+    const copies = new Map<object, unknown>();
+    const path = new Set<object>();
     const visit = (input: unknown): unknown => {
       if (typeof input === 'string') return text(input);
       if (input === null || typeof input !== 'object') return input;
-      if (seen.has(input)) return seen.get(input);
-      if (input instanceof Date) return input;
-      // A cycle (never in JSON) is cut at its back edge rather than followed forever.
-      seen.set(input, input);
+      if (input instanceof Date || path.has(input)) return input;
+      const copied = copies.get(input);
+      if (copied !== undefined) return copied;
+      path.add(input);
       let out: unknown = input;
       if (Array.isArray(input)) {
         let copy: unknown[] | undefined;
@@ -240,7 +298,8 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
         }
         if (copy !== undefined) out = copy;
       }
-      seen.set(input, out);
+      path.delete(input);
+      if (out !== input) copies.set(input, out);
       return out;
     };
     return visit(value) as T;

@@ -1,0 +1,78 @@
+/**
+ * The text of `JSON.stringify(value, null, 2)`, in pieces whose concatenation is exactly that
+ * text. The top `depth` levels of objects and arrays are taken apart member by member; anything
+ * deeper is stringified whole. A result document of hundreds of thousands of findings is larger
+ * than the longest string V8 can hold, so it must never be built as one string.
+ */
+export function* jsonPieces(value: unknown, depth = 2, indent = ''): Generator<string> {
+  if (depth === 0 || !isContainer(value)) {
+    const text = JSON.stringify(value, null, 2);
+    // Strings in JSON text never hold a raw line break, so every line break is indentation.
+    if (text !== undefined) yield indent === '' ? text : text.replaceAll('\n', `\n${indent}`);
+    return;
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      yield '[]';
+      return;
+    }
+    for (let index = 0; index < value.length; index++) {
+      yield index === 0 ? `[\n${inner}` : `,\n${inner}`;
+      const item: unknown = value[index];
+      // What JSON.stringify leaves out of an object it writes as null in an array.
+      if (isContainer(item)) yield* jsonPieces(item, depth - 1, inner);
+      else yield member(item, inner) ?? 'null';
+    }
+    yield `\n${indent}]`;
+    return;
+  }
+  let first = true;
+  for (const key of Object.keys(value)) {
+    const child = (value as Record<string, unknown>)[key];
+    const name = JSON.stringify(key);
+    if (isContainer(child)) {
+      yield `${first ? `{\n${inner}` : `,\n${inner}`}${name}: `;
+      yield* jsonPieces(child, depth - 1, inner);
+    } else {
+      const text = member(child, inner);
+      if (text === undefined) continue;
+      // A key and a scalar value stay in one piece, so that a redactor reading the pieces sees
+      // `"secretAccessKey": "..."` together.
+      yield `${first ? `{\n${inner}` : `,\n${inner}`}${name}: ${text}`;
+    }
+    first = false;
+  }
+  yield first ? '{}' : `\n${indent}}`;
+}
+
+/** A plain object or array: one that JSON.stringify walks rather than asking for its toJSON. */
+const isContainer = (value: unknown): value is object =>
+  value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+
+const member = (value: unknown, indent: string): string | undefined => {
+  const text = JSON.stringify(value, null, 2);
+  return text === undefined ? undefined : text.replaceAll('\n', `\n${indent}`);
+};
+
+/**
+ * Joins pieces into chunks of about `size` characters, cut only between members (after a piece
+ * that ends a member), never inside one: each chunk can be redacted on its own. Chunks are kept
+ * small enough for V8's young generation: large strings go straight to the old generation and
+ * pile up there until a full collection, which made serialising a large document cost hundreds
+ * of megabytes of resident memory.
+ */
+export function* chunked(pieces: Iterable<string>, size = 1 << 15): Generator<string> {
+  let buffer: string[] = [];
+  let length = 0;
+  for (const piece of pieces) {
+    if (length >= size && (piece.startsWith(',\n') || piece.startsWith('\n'))) {
+      yield buffer.join('');
+      buffer = [];
+      length = 0;
+    }
+    buffer.push(piece);
+    length += piece.length;
+  }
+  if (buffer.length > 0) yield buffer.join('');
+}
