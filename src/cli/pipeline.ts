@@ -89,6 +89,7 @@ export const parseScanTime = (value: string | undefined): Date | undefined => {
   return date;
 };
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `--deadline 90s`, `30m`, `2h`, `1500ms`: a unit is required, so that `--deadline 30` cannot mean two things. */
@@ -96,8 +97,15 @@ export const parseDeadline = (value: string | undefined): number | undefined => 
   if (value === undefined) return undefined;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
   const ms = match ? Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] ?? 0)) : NaN;
-  if (!(ms >= 1000)) throw new PostureError('usage', `--deadline "${value}" is not a duration of at least 1 s, such as 90s, 30m or 2h`);
+  // setTimeout fires at once for anything over 2^31 - 1 ms (24.8 days).
+  if (!(ms >= 1000 && ms <= MAX_TIMER_MS)) throw new PostureError('usage', `--deadline "${value}" is not a duration from 1 s to 24 days, such as 90s, 30m or 2h`);
   return ms;
+};
+
+/** `--tree-id`: one word, as it becomes part of every resource id and fingerprint of the tree. */
+export const parseTreeId = (value: string | undefined): string | undefined => {
+  if (value !== undefined && !/^\S+$/.test(value)) throw new PostureError('usage', `--tree-id "${value}" must be one word without spaces`);
+  return value;
 };
 
 export type RuleSet = {
@@ -174,7 +182,6 @@ const collect = async (rt: Runtime, input: CollectInput): Promise<FactsDocument>
   const root = path.resolve(rt.cwd, input.target);
   if (!existsSync(root)) throw new PostureError('path-missing', 'path to scan does not exist', { file: input.target });
   if (!statSync(root).isDirectory()) throw new PostureError('path-missing', 'path to scan is not a directory', { file: input.target });
-  if (input.treeId !== undefined && !/^\S+$/.test(input.treeId)) throw new PostureError('usage', `--tree-id "${input.treeId}" must be one word without spaces`);
   const treeId = input.treeId ?? treeIdOf(root);
   const collectors = resolveSources(input.sources, input.loaded.config);
   const needs = neededAttributes(input.ruleSet.rules);
@@ -283,14 +290,22 @@ export const writeReports = (rt: Runtime, outDir: string, result: ResultDocument
     for (const file of staged) file.discard();
     throw error;
   }
-  for (const file of staged) file.commit();
+  // A failed rename leaves the files already committed in place and removes the rest.
+  staged.forEach((file, index) => {
+    try {
+      file.commit();
+    } catch (error) {
+      for (const rest of staged.slice(index)) rest.discard();
+      throw error;
+    }
+  });
   return staged.map((s) => s.file);
 };
 
 /** JSON text of a document already passed through redactDeep, in redacted chunks. */
 function* serialiseRedacted(rt: Runtime, redacted: unknown): Generator<string> {
-  // Each chunk holds whole members, so a key and its value are redacted together as they would be
-  // in the whole text.
+  // redactDeep has redacted every string, pairing key ids with secret keys across strings; each
+  // chunk (whole members) is redacted again as text, for what only the joined text shows.
   for (const chunk of chunked(withLineBreak(jsonPieces(redacted)))) yield rt.redactor.redact(chunk);
 }
 

@@ -50,8 +50,15 @@ export const isDocumentedExample = (value: string): boolean => /EXAMPLE(?:KEY)?$
 const AWS_KEY_ID = /\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g;
 /** A 40-character AWS secret access key shape: base64 alphabet, mixed case. */
 const AWS_SECRET_SHAPE = /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[A-Z0-9])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/g;
+/** The same shapes for a single test, and the secret key shape with both cases (not a hex digest). */
+const AWS_KEY_ID_ONE = new RegExp(AWS_KEY_ID.source);
+const MIXED_CASE_SECRET_SHAPE = /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[A-Z])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/g;
+const SECRET_KEY_NAME = /secret_?access_?key/i;
+/** Strings up to this long are searched for a loose secret key (a tag value, a field, a short line). */
+const LOOSE_SECRET_MAX = 160;
 /** How far from a key id a secret key is taken to belong to it (a credentials file, a JSON blob). */
 const PAIR_WINDOW = 240;
+
 
 /** `scheme://user:password@` as a forward search: what every URL credential is part of. */
 const URL_CREDENTIAL_SHAPE = /:\/\/[^\s/:@]{1,256}:[^\s/@]{1,256}@/;
@@ -245,8 +252,18 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
     // each distinct string is redacted once per call. The memo lives only as long as the call, so
     // a secret registered later is never missed through a stale entry.
     const memo = new Map<string, string>();
+    // A key id and its secret key often sit in separate strings of one document (two tags, two
+    // fields): each string alone does not pair them. Secret-key-shaped values of short strings are
+    // kept aside, and registered as secrets when the document also holds a key id or names a
+    // secret access key; the document is then walked again.
+    let pairing = false;
+    const loose = new Set<string>();
     const text = (input: string): string => {
+      if (input.length >= 40 && input.length <= LOOSE_SECRET_MAX) {
+        for (const match of input.matchAll(MIXED_CASE_SECRET_SHAPE)) if (!isDocumentedExample(match[0]) && !known.has(match[0])) loose.add(match[0]);
+      }
       if (input.length < MIN_SECRET_LENGTH || !mayHoldSecret(input)) return input;
+      if (!pairing && (AWS_KEY_ID_ONE.test(input) || SECRET_KEY_NAME.test(input))) pairing = true;
       let out = memo.get(input);
       if (out === undefined) {
         out = redact(input);
@@ -302,6 +319,12 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
       if (out !== input) copies.set(input, out);
       return out;
     };
+    const first = visit(value) as T;
+    if (!pairing || loose.size === 0) return first;
+    for (const secret of loose) add(secret, 'aws-secret-access-key');
+    memo.clear();
+    copies.clear();
+    pairing = false;
     return visit(value) as T;
   };
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { chunked, jsonPieces } from '../../src/util/json-chunks.js';
+import { serialise, type Runtime } from '../../src/cli/pipeline.js';
+import { createRedactor } from '../../src/util/redact.js';
 
 describe('JSON in pieces', () => {
   const samples: unknown[] = [
@@ -25,5 +27,26 @@ describe('JSON in pieces', () => {
     assert.equal(chunks.join(''), JSON.stringify(doc, null, 2));
     for (const chunk of chunks.slice(1)) assert.match(chunk, /^(,\n|\n)/, 'a chunk starts at a member boundary');
     for (const chunk of chunks) assert.equal((chunk.match(/"secretAccessKey": "k{40}"/g) ?? []).length, (chunk.match(/secretAccessKey/g) ?? []).length, 'a key and its value stay together');
+  });
+});
+
+describe('serialised documents: an AWS key pair in separate strings is redacted', () => {
+  it('pairs a key id with a secret key in another string of the document, across chunks too', () => {
+    const redactor = createRedactor({ key: 'json-chunks-test' });
+    const rt = { redactor, redact: (text: string) => redactor.redact(text) } as unknown as Runtime;
+    // Made-up values of the real shapes: a key id, then its secret key in the next item, over and
+    // over, so that some cut between chunks falls between the two; and a lone pair of tags.
+    const id = 'AKIAZQ4JSONCHUNKS7XY';
+    const secret = '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';
+    const items = Array.from({ length: 3000 }, (_, i) => ({ n: i, value: i % 2 === 0 ? `id ${id}` : `key ${secret}` }));
+    const plain = JSON.stringify(items, null, 2);
+    assert.ok(plain.length > 4 * (1 << 15), 'several chunks');
+    const written = [...serialise(rt, items)].join('');
+    assert.ok(!written.includes(secret), 'no secret key survives next to its key id');
+    assert.equal(JSON.parse(written).length, items.length);
+    const tags = [...serialise(rt, { tags: [{ Key: 'owner', Value: 'ops' }, { Key: 'ci_secret_access_key', Value: secret }] })].join('');
+    assert.ok(!tags.includes(secret), tags);
+    const hashes = [...serialise(rt, { commit: 'e83c5163316f89bfbde7d9ab23ca2e25604af290', id })].join('');
+    assert.match(hashes, /e83c5163316f89bfbde7d9ab23ca2e25604af290/, 'a hex digest is not a secret key');
   });
 });
