@@ -1,4 +1,8 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/main.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Leave once what was written has been flushed: a source given up at the deadline (still reading
+// files, say) must not hold the process open after the reports are written.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
+process.exit(code);

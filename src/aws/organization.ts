@@ -62,7 +62,11 @@ export const discoverAccounts = async (
       listed.push(...(page.value.Accounts ?? []));
       // A page may be empty and still not the last: only a missing NextToken ends the listing.
       token = page.value.NextToken || undefined;
-      if (token && seen.has(token)) token = undefined;
+      if (token && seen.has(token)) {
+        // A token given twice would list forever; the accounts after it are unknown, not absent.
+        const why = `${ACTION} returned the same NextToken twice, so the listing could not be finished`;
+        return { ok: false, output: { status: 'failed', resources: [], endpoint, reason: `the accounts of the organization could not be listed, so none was scanned: ${why}`, gaps: [{ resource: 'aws', attributes: ['*'], reason: why }] } };
+      }
       if (token) seen.add(token);
     } while (token);
 

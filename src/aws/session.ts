@@ -242,8 +242,9 @@ export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 
    * The session's HTTP handler behind a service's bulkhead. The SDK's own work on a call (building
    * and signing the request, parsing the answer; about a millisecond of CPU for S3) happens outside
    * it: holding a slot through that work kept each slot busy longer than the service took to
-   * answer, and the slots were what bounded the scan. A slot is held from sending a request to its
-   * answer's arrival, once per attempt, so a retry waiting out its backoff holds none.
+   * answer, and the slots were what bounded the scan. A slot is held from sending a request until
+   * its response headers arrive (the body is read after), once per attempt, so a retry waiting out
+   * its backoff holds none.
    */
   const handlers = new Map<AwsService, RequestHandler>();
   const handlerOf = (service: AwsService): RequestHandler => {

@@ -23,6 +23,7 @@ import {
   loadRuleSet,
   parseFormats,
   parseDeadline,
+  parseTreeId,
   parseScanTime,
   serialise,
   threatModelOf,
@@ -87,7 +88,7 @@ const addCollectOptions = (command: Command): Command => {
     .option('--exclude <pattern>', 'skip paths matching this gitignore-style pattern (repeatable; default .git, node_modules, vendor)', repeatable)
     .option('--scan-time <iso>', 'the clock that ages are computed against (default: now)')
     .option('--tree-id <id>', 'identity of the source tree in findings and fingerprints, so that checkouts in different places match (default: the origin remote URL, else the directory name)')
-    .option('--deadline <duration>', 'stop collecting after this long (90s, 30m, 2h): calls not made by then are gaps, sources still running are partial (default: limits.deadlineMs in posture.yaml, else none)')
+    .option('--deadline <duration>', 'stop collecting after this long (90s, 30m, 2h): calls cancelled then are gaps and their findings unknown; a source that does not stop within 10 s is failed (default: limits.deadlineMs in posture.yaml, else none)')
     .option('--progress', 'show progress on stderr (default: on a terminal, outside CI)')
     .option('--no-progress', 'never show progress')
     .addOption(new Option('--demo', 'mark the data as simulated').hideHelp());
@@ -145,6 +146,8 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     const loaded = configOf(options);
     const formats = parseFormats(options.format, loaded.config, DEFAULT_FORMATS);
     const ci = prepareCi(rt, options);
+    const deadlineMs = parseDeadline(options.deadline);
+    const treeId = parseTreeId(options.treeId);
     const warm = warmCollectors(options.sources, loaded.config);
     const { ruleSet, threatModel, scanTime } = closeOnError(warm, () => ({
       ruleSet: loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules }),
@@ -157,8 +160,8 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       sources: options.sources,
       exclude: options.exclude,
       scanTime,
-      ...(options.treeId !== undefined ? { treeId: options.treeId } : {}),
-      ...(options.deadline !== undefined ? { deadlineMs: parseDeadline(options.deadline) } : {}),
+      ...(treeId !== undefined ? { treeId } : {}),
+      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
       ruleSet,
       collectorOptions: collectorOptionsOf(options),
       extraNeeds: threatModelAttributes(rt.schemas, threatModel),
@@ -190,6 +193,8 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
   collect.action(async (target: string, options: CommonOptions) => {
     const shard = shardOf(options as ShardOptions, rt.env);
     const loaded = configOf(options);
+    const deadlineMs = parseDeadline(options.deadline);
+    const treeId = parseTreeId(options.treeId);
     const warm = warmCollectors(options.sources, loaded.config);
     const { ruleSet, scanTime, extraNeeds } = closeOnError(warm, () => ({
       ruleSet: loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules }),
@@ -202,8 +207,8 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
       sources: options.sources,
       exclude: options.exclude,
       scanTime,
-      ...(options.treeId !== undefined ? { treeId: options.treeId } : {}),
-      ...(options.deadline !== undefined ? { deadlineMs: parseDeadline(options.deadline) } : {}),
+      ...(treeId !== undefined ? { treeId } : {}),
+      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
       ruleSet,
       collectorOptions: collectorOptionsOf(options),
       extraNeeds,

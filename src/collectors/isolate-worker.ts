@@ -10,29 +10,37 @@ import { createCallRecorder, type CollectContext } from './types.js';
 /**
  * The request: the worker's data, or, for a worker started ahead (`warmIsolated`), the first
  * message. Meanwhile such a worker loads its collector, SDKs included, from the collector's folder.
+ * One listener takes every message from the start, so that an abort sent while the worker is still
+ * loading is not lost.
  */
-const requestOf = async (port: NonNullable<typeof parentPort>): Promise<IsolatedRequest> => {
+const requestOf = async (port: NonNullable<typeof parentPort>, controller: AbortController): Promise<IsolatedRequest> => {
   const data = workerData as IsolatedRequest | IsolatedWarmup;
+  let started: (request: IsolatedRequest) => void = () => {};
+  const request = new Promise<IsolatedRequest>((resolve) => {
+    started = resolve;
+  });
+  port.on('message', (message: IsolatedCommand | IsolatedStart) => {
+    if (message.type === 'abort') controller.abort();
+    else if (message.type === 'start') started(message.request);
+  });
   if (!('warm' in data)) return data;
-  const started = new Promise<IsolatedRequest>((resolve) => port.once('message', (message: IsolatedStart) => resolve(message.request)));
   await import(`./${data.warm}/index.js`).catch(() => undefined);
-  return started;
+  return request;
 };
 
 /** The worker side of `collectIsolated`: rebuilds the context from data and runs the collector. */
 const start = async (): Promise<void> => {
   const port = parentPort;
   if (!port) return;
-  const request = await requestOf(port);
+  const controller = new AbortController();
+  const request = await requestOf(port, controller);
   const batch = createCallBatch((calls) => port.postMessage({ type: 'calls', calls } satisfies IsolatedMessage));
   const send = (message: IsolatedMessage): void => {
     batch.flush();
     port.postMessage(message);
   };
-  const controller = new AbortController();
-  port.on('message', (command: IsolatedCommand) => {
-    if (command.type === 'abort') controller.abort();
-  });
+  // The calls made so far reach the parent even if the worker is ended after the abort.
+  controller.signal.addEventListener('abort', () => batch.flush(), { once: true });
   // Every line goes to the parent's logger, which applies the level, the prefix and the redactor.
   const logger = (prefix: string): Logger => {
     const line = (level: Exclude<LogLevel, 'silent'>) => (message: string) => send({ type: 'log', level, message: `${prefix}${message}` });

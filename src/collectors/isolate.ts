@@ -121,6 +121,9 @@ export const createCallBatch = (post: (calls: [api: string, outcome: CallOutcome
   };
 };
 
+/** How long a source gets to answer its cancelled calls and stop after an abort (the deadline). */
+export const STOP_GRACE_MS = 10_000;
+
 /**
  * Runs a registered collector in a worker thread of its own. The AWS SDK and Octokit spend a few
  * milliseconds of CPU on each call (signing, middleware, parsing); in one thread, thousands of
@@ -131,9 +134,6 @@ export const createCallBatch = (post: (calls: [api: string, outcome: CallOutcome
  * display are the same as in process. Everything in the context must therefore be data, which is
  * why the caller passes the concurrency limits as a table.
  */
-/** How long a source gets to answer its cancelled calls and stop after an abort (the deadline). */
-export const STOP_GRACE_MS = 10_000;
-
 export const collectIsolated = (
   id: CollectorId,
   kinds: ResourceKind[],
