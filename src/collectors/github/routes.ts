@@ -67,7 +67,7 @@ export const GITHUB_CALLS: GithubCall[] = [
     purpose: 'an installation token, when posture runs as a GitHub App (a read-only POST)',
     by: 'github collector',
   },
-  { api: 'POST /repos/{owner}/{repo}/check-runs', gapPermission: null, permission: 'Repository: Checks (write)', scope: 'repo', purpose: 'the check run with annotations (--check-run)', by: 'publish', writes: true },
+  { api: 'POST /repos/{owner}/{repo}/check-runs', gapPermission: null, permission: 'Repository: Checks (write)', scope: 'repo', purpose: 'the check run with annotations (--github-check)', by: 'publish', writes: true },
   { api: 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', gapPermission: null, permission: 'Repository: Checks (write)', scope: 'repo', purpose: 'annotations beyond the first fifty, and the conclusion', by: 'publish', writes: true },
   { api: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', gapPermission: null, permission: 'Repository: Pull requests (read)', scope: 'repo', purpose: "finding posture's earlier comment on the pull request", by: 'publish' },
   { api: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', gapPermission: null, permission: 'Repository: Pull requests (write)', scope: 'repo', purpose: 'the pull request comment (--pr-comment)', by: 'publish', writes: true },
