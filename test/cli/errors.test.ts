@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { packageRoot } from '../../src/util/package-root.js';
 import { runCli } from '../support/cli.js';
 import { tempTree } from '../support/temp.js';
+
+const DEMO = path.join(packageRoot, 'fixtures', 'demo');
 
 describe('CLI: usage and input errors exit 2 with a clear message', () => {
   let tree: ReturnType<typeof tempTree>;
@@ -44,6 +49,17 @@ describe('CLI: usage and input errors exit 2 with a clear message', () => {
     assert.equal(good.code, 0, good.stderr);
     const facts = JSON.parse(good.stdout) as { resources: { kind: string; id: string }[] };
     assert.deepEqual(facts.resources.filter((r) => r.kind === 'source.repository').map((r) => r.id), ['https://github.com/acme/app']);
+  });
+
+  it('stops quietly when the reader of --out - goes away early (posture evaluate --out - | head)', async () => {
+    const facts = path.join(tree.dir, 'demo-facts.json');
+    const collected = await runCli(['collect', DEMO, '--sources', 'local-repo', '--out', facts]);
+    assert.equal(collected.code, 0, collected.stderr);
+    const bin = fileURLToPath(new URL('../../bin/posture.js', import.meta.url));
+    // The result is far larger than a pipe's buffer, so posture is still writing when head leaves.
+    const piped = await execa('bash', ['-c', `node "${bin}" evaluate "${facts}" --out - --fail-on none | head -c 100 >/dev/null; echo "exit \${PIPESTATUS[0]}" >&2`], { reject: false });
+    assert.match(piped.stderr, /exit 0/);
+    assert.doesNotMatch(piped.stderr, /EPIPE|Unhandled/);
   });
 
   it('names a path that does not exist', async () => {
