@@ -61,7 +61,6 @@ const LOOSE_SECRET_MAX = 160;
 /** How far from a key id a secret key is taken to belong to it (a credentials file, a JSON blob). */
 const PAIR_WINDOW = 240;
 
-
 /** `scheme://user:password@` as a forward search: what every URL credential is part of. */
 const URL_CREDENTIAL_SHAPE = /:\/\/[^\s/:@]{1,256}:[^\s/@]{1,256}@/;
 
@@ -235,8 +234,8 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
     return spans;
   };
 
-  const redact = (text: string): string => {
-    if (text.length < MIN_SECRET_LENGTH || !mayHoldSecret(text)) return text;
+  /** Replaces the secrets of a text that passed mayHoldSecret. */
+  const replaceSpans = (text: string): string => {
     const spans = [...knownSpans(text), ...genericSpans(text)].sort((a, b) => a.start - b.start || b.end - a.end);
     if (spans.length === 0) return text;
     let out = '';
@@ -248,6 +247,8 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
     }
     return out + text.slice(cursor);
   };
+
+  const redact = (text: string): string => (text.length < MIN_SECRET_LENGTH || !mayHoldSecret(text) ? text : replaceSpans(text));
 
   const redactDeep = <T>(value: T): T => {
     // Documents repeat the same strings many times over (rule titles, kinds, CSF ids, statuses):
@@ -272,7 +273,7 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
       if (!pairing && (AWS_KEY_ID_ONE.test(input) || SECRET_KEY_NAME.test(input))) pairing = true;
       let out = memo.get(input);
       if (out === undefined) {
-        out = redact(input);
+        out = replaceSpans(input);
         memo.set(input, out);
       }
       return out;
