@@ -233,12 +233,15 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
   addGateOptions(evaluateCommand);
   evaluateCommand.action((file: string, options: CommonOptions & { root?: string }) => {
     const loaded = configOf(options);
-    const facts = loadJsonDocument<FactsDocument>(rt.schemas, 'facts', file === '-' ? '-' : path.resolve(rt.cwd, file));
+    let facts: FactsDocument | undefined = loadJsonDocument<FactsDocument>(rt.schemas, 'facts', file === '-' ? '-' : path.resolve(rt.cwd, file));
     validateFacts(rt, facts, file);
     if (facts.shard) rt.logger.warn(`posture: ${file} holds shard ${facts.shard.k}/${facts.shard.n} only: merge the shards first (posture merge) to evaluate the whole estate`);
     const ci = prepareCi(rt, options);
     const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
     const { result } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, threatModel: threatModelOf(rt, options.threatModel), scanTime: parseScanTime(options.scanTime), root: options.root ? path.resolve(rt.cwd, options.root) : undefined }));
+    // The result holds what it needs of the facts: let them go before the result is written, as
+    // the two together are most of the memory a large estate takes.
+    facts = undefined;
     writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), serialise(rt, result));
     const decision = gate(result, { failOn: failOnOf(options.failOn, loaded.config), failOnGaps: Boolean(options.failOnGaps), require: splitList(options.require), ...ci.gateOptions });
     rt.logger.info(`posture: ${summaryLine(result)}`);

@@ -29,6 +29,8 @@ const emptyCounts = (): StatusCounts => Object.fromEntries(STATUSES.map((s) => [
 
 const SEVERITY_RANK: Record<Severity, number> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<Severity, number>;
 const RULE_STATUS_RANK: Record<RegisterRule['status'], number> = { fail: 0, unknown: 1, suppressed: 2, pass: 3 };
+// Most cells of a large estate have no mitigating rule: they share one empty list.
+const NO_RULES = Object.freeze([]) as unknown as RegisterRule[];
 
 /** The resources to model: the facts' inventory, plus any resource a finding names that it lacks. */
 const inventoryOf = (result: ResultDocument, facts: FactsDocument | Resource[]): InventoryItem[] => {
@@ -206,52 +208,59 @@ export const buildThreatModelSection = (
   for (const asset of assets) {
     // An asset that selects nothing this scan has nothing to register; the report lists it apart.
     if (asset.resources.length === 0) continue;
-    const findings = (findingsByAsset.get(asset.id) ?? []).filter((f) => f.status !== 'not_applicable');
+    // A rule's findings all carry the rule's threats, so its entry is the same in each of the
+    // asset's cells that it mitigates: built once per asset and rule, shared by those cells.
+    const entries = new Map<string, { rule: RegisterRule; threats: readonly string[]; risk: number }>();
     const multiple = asset.resources.length > 1;
+    for (const finding of findingsByAsset.get(asset.id) ?? []) {
+      if (finding.status === 'not_applicable') continue;
+      const status = finding.status as RegisterRule['status'];
+      let entry = entries.get(finding.ruleId);
+      if (!entry) {
+        entry = {
+          rule: { ruleId: finding.ruleId, title: finding.title, severity: finding.severity, status, counts: { pass: 0, fail: 0, unknown: 0, suppressed: 0 }, findings: [], evidence: [] },
+          threats: finding.threats,
+          risk: 0,
+        };
+        entries.set(finding.ruleId, entry);
+      }
+      const { rule } = entry;
+      rule.counts[status]++;
+      rule.findings.push(finding.fingerprint);
+      if (RULE_STATUS_RANK[status] < RULE_STATUS_RANK[rule.status]) rule.status = status;
+      if (SEVERITY_RANK[finding.severity] < SEVERITY_RANK[rule.severity]) rule.severity = finding.severity;
+      const prefix = multiple ? `${finding.resource.name}: ` : '';
+      if (status === 'fail') {
+        entry.risk = Math.max(entry.risk, residualOf.get(finding.fingerprint) ?? 0);
+        for (const item of finding.evidence) rule.evidence.push(`${prefix}${item.line ? `line ${item.line}: ` : ''}${item.detail}`);
+        if (finding.evidence.length === 0) rule.evidence.push(`${prefix}${finding.message}`);
+      } else if (status === 'unknown' && finding.unknown) {
+        rule.evidence.push(`${prefix}could not be checked: ${finding.unknown.reason}${finding.unknown.permission ? ` (needs ${finding.unknown.permission})` : ''}`);
+      }
+      if (rule.evidence.length > 5) rule.evidence.length = 5;
+    }
+    // Lists grown by push keep room for 17 entries: copied to their length, as a register holds
+    // hundreds of thousands of them.
+    for (const { rule } of entries.values()) {
+      rule.findings = rule.findings.slice();
+      rule.evidence = rule.evidence.slice();
+      // Few distinct counts occur (one passing finding, one failing one...): one object each.
+      const countsKey = `${rule.counts.pass},${rule.counts.fail},${rule.counts.unknown},${rule.counts.suppressed}`;
+      const shared = countsOf.get(countsKey);
+      if (shared) rule.counts = shared;
+      else countsOf.set(countsKey, rule.counts);
+    }
+    const ordered = [...entries.values()].sort((a, b) => RULE_STATUS_RANK[a.rule.status] - RULE_STATUS_RANK[b.rule.status] || SEVERITY_RANK[a.rule.severity] - SEVERITY_RANK[b.rule.severity] || a.rule.ruleId.localeCompare(b.rule.ruleId));
     for (const threat of THREATS) {
-      const rules = new Map<string, RegisterRule>();
-      let risk = 0;
-      for (const finding of findings) {
-        if (!finding.threats.includes(threat)) continue;
-        const status = finding.status as RegisterRule['status'];
-        let rule = rules.get(finding.ruleId);
-        if (!rule) {
-          rule = { ruleId: finding.ruleId, title: finding.title, severity: finding.severity, status, counts: { pass: 0, fail: 0, unknown: 0, suppressed: 0 }, findings: [], evidence: [] };
-          rules.set(finding.ruleId, rule);
-        }
-        rule.counts[status]++;
-        rule.findings.push(finding.fingerprint);
-        if (RULE_STATUS_RANK[status] < RULE_STATUS_RANK[rule.status]) rule.status = status;
-        if (SEVERITY_RANK[finding.severity] < SEVERITY_RANK[rule.severity]) rule.severity = finding.severity;
-        const prefix = multiple ? `${finding.resource.name}: ` : '';
-        if (status === 'fail') {
-          risk = Math.max(risk, residualOf.get(finding.fingerprint) ?? 0);
-          for (const item of finding.evidence) rule.evidence.push(`${prefix}${item.line ? `line ${item.line}: ` : ''}${item.detail}`);
-          if (finding.evidence.length === 0) rule.evidence.push(`${prefix}${finding.message}`);
-        } else if (status === 'unknown' && finding.unknown) {
-          rule.evidence.push(`${prefix}could not be checked: ${finding.unknown.reason}${finding.unknown.permission ? ` (needs ${finding.unknown.permission})` : ''}`);
-        }
-        if (rule.evidence.length > 5) rule.evidence.length = 5;
-      }
-      // Lists grown by push keep room for 17 entries: copied to their length, as a register holds
-      // hundreds of thousands of them.
-      for (const rule of rules.values()) {
-        rule.findings = rule.findings.slice();
-        rule.evidence = rule.evidence.slice();
-        // Few distinct counts occur (one passing finding, one failing one...): one object each.
-        const countsKey = `${rule.counts.pass},${rule.counts.fail},${rule.counts.unknown},${rule.counts.suppressed}`;
-        const shared = countsOf.get(countsKey);
-        if (shared) rule.counts = shared;
-        else countsOf.set(countsKey, rule.counts);
-      }
-      const ordered = [...rules.values()].sort((a, b) => RULE_STATUS_RANK[a.status] - RULE_STATUS_RANK[b.status] || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.ruleId.localeCompare(b.ruleId));
+      const mitigating = ordered.filter((entry) => entry.threats.includes(threat));
+      const rules = mitigating.length > 0 ? mitigating.map((entry) => entry.rule) : NO_RULES;
       threatRegister.push({
         asset: asset.id,
         threat,
-        status: cellStatus(ordered),
+        status: cellStatus(rules),
         attackers: attackersOf.get(threat) ?? [],
-        risk,
-        rules: ordered,
+        risk: mitigating.reduce((max, entry) => Math.max(max, entry.risk), 0),
+        rules,
       });
     }
   }
