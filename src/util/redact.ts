@@ -114,6 +114,18 @@ const hasScheme = (text: string, at: number): boolean => {
   return false;
 };
 
+/**
+ * Whether `index` falls inside a URL's host or path (from a `scheme://` to the next space): a run of
+ * 40 path characters there (`com/AmazonS3/latest/userguide/ServerLogs` of a documentation link)
+ * is an address, not a secret key that a key id elsewhere in the document could pair with.
+ */
+const insideUrl = (text: string, index: number): boolean => {
+  const at = text.lastIndexOf('://', index);
+  if (at === -1 || !hasScheme(text, at)) return false;
+  for (let i = at + 3; i < index; i++) if (isSpace(text.charCodeAt(i))) return false;
+  return true;
+};
+
 /** `\s` of a regular expression. */
 const isSpace = (code: number): boolean =>
   (code >= 9 && code <= 13) || code === 32 || code === 160 || code === 5760 || (code >= 8192 && code <= 8202) ||
@@ -266,7 +278,7 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
       if (input.length >= 40 && input.length <= LOOSE_SECRET_MAX && !looked.has(input)) {
         looked.add(input);
         if (SECRET_RUN.test(input)) {
-          for (const match of input.matchAll(MIXED_CASE_SECRET_SHAPE)) if (!isDocumentedExample(match[0]) && !known.has(match[0])) loose.add(match[0]);
+          for (const match of input.matchAll(MIXED_CASE_SECRET_SHAPE)) if (!isDocumentedExample(match[0]) && !known.has(match[0]) && !insideUrl(input, match.index)) loose.add(match[0]);
         }
       }
       if (input.length < MIN_SECRET_LENGTH || !mayHoldSecret(input)) return input;

@@ -48,5 +48,10 @@ describe('serialised documents: an AWS key pair in separate strings is redacted'
     assert.ok(!tags.includes(secret), tags);
     const hashes = [...serialise(rt, { commit: 'e83c5163316f89bfbde7d9ab23ca2e25604af290', id })].join('');
     assert.match(hashes, /e83c5163316f89bfbde7d9ab23ca2e25604af290/, 'a hex digest is not a secret key');
+    // A documentation link whose path holds a 40-character run of the secret key's alphabet.
+    const link = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html';
+    const references = [...serialise(rt, { references: [link], tags: [{ Key: 'ci_secret_access_key', Value: secret }], id })].join('');
+    assert.ok(references.includes(link), references);
+    assert.ok(!references.includes(secret), 'the secret key beside it is still redacted');
   });
 });
