@@ -1,11 +1,12 @@
-import { constants } from 'node:buffer';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { PostureError, type ErrorTemplate } from '../cli/errors.js';
+import { JsonSyntaxError, readJsonObjectFile } from '../util/json-read.js';
 import { packageRoot } from '../util/package-root.js';
+import { createResultSharing } from './result-sharing.js';
 
 // ajv-formats ships CommonJS with a default export that NodeNext sees as a namespace.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -14,8 +15,9 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 export type DocumentType = 'facts' | 'result' | 'rule' | 'rule-test' | 'config' | 'ignore-file' | 'threat-model';
 
 // posture writes result documents of hundreds of megabytes for estates of tens of thousands of
-// resources (every decision is a finding): it reads back whatever fits in one string.
-const MAX_DOCUMENT_BYTES = constants.MAX_STRING_LENGTH;
+// resources (every decision is a finding). Up to this size a document is read as one string and
+// parsed at once; larger ones are read in parts, as no string could hold them.
+const STREAM_FROM_BYTES = 64 * 1024 * 1024;
 const MAX_YAML_BYTES = 4 * 1024 * 1024;
 
 /** Creates the ajv instance used for posture's own documents and for rule conditions. */
@@ -69,7 +71,8 @@ export const createSchemaSet = (): SchemaSet => {
   };
 };
 
-const readText = (file: string, limit: number): string => {
+/** The size of a file to read, with an error naming it when it cannot be read. */
+const sizeOf = (file: string, limit: number): number => {
   let size: number;
   try {
     const stat = statSync(file);
@@ -81,11 +84,23 @@ const readText = (file: string, limit: number): string => {
     throw new PostureError(code === 'ENOENT' ? 'path-missing' : 'file-unreadable', code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? 'error'})`, { file });
   }
   if (size > limit) throw new PostureError('file-unreadable', `is ${size} bytes; the limit for this document is ${limit}`, { file });
+  return size;
+};
+
+const readFailure = (file: string, error: unknown): PostureError =>
+  new PostureError('file-unreadable', `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { file });
+
+const readWhole = (file: string): string => {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new PostureError('file-unreadable', `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { file });
+    throw readFailure(file, error);
   }
+};
+
+const readText = (file: string, limit: number): string => {
+  sizeOf(file, limit);
+  return readWhole(file);
 };
 
 const pointerSegments = (instancePath: string): string[] =>
@@ -163,18 +178,41 @@ export const loadYamlDocument = <T>(schemas: SchemaSet, type: DocumentType, file
   return { data: parsed.data as T, parsed };
 };
 
-/** Reads and validates a JSON document (facts, result). `-` reads standard input. */
-export const loadJsonDocument = <T>(schemas: SchemaSet, type: DocumentType, file: string): T => {
-  const text = file === '-' ? readFileSync(0, 'utf8') : readText(file, MAX_DOCUMENT_BYTES);
-  let data: unknown;
+export type JsonDocumentOptions = {
+  /** Files of this many bytes or more are read in parts (see readJsonObjectFile). */
+  streamFromBytes?: number;
+};
+
+const parseJsonText = (text: string, file: string): unknown => {
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     const match = /position (\d+)/.exec((error as Error).message);
     // A truncated document fails at its end, where V8 gives no position.
     const line = match ? text.slice(0, Number(match[1])).split('\n').length : /end of JSON input/.test((error as Error).message) ? text.split('\n').length : undefined;
     throw new PostureError('document-invalid', `not valid JSON: ${(error as Error).message}`, { file, line });
   }
+};
+
+/**
+ * A large document, read in parts: no string holds its whole text, and a result document's
+ * repeated parts are held once (createResultSharing), as evaluate held them.
+ */
+const readLargeJson = (file: string, type: DocumentType): unknown => {
+  try {
+    return readJsonObjectFile(file, type === 'result' ? { element: createResultSharing() } : {});
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) throw new PostureError('document-invalid', `not valid JSON: ${error.message}`, { file, line: error.line });
+    throw readFailure(file, error);
+  }
+};
+
+/** Reads and validates a JSON document (facts, result). `-` reads standard input. */
+export const loadJsonDocument = <T>(schemas: SchemaSet, type: DocumentType, file: string, options: JsonDocumentOptions = {}): T => {
+  let data: unknown;
+  if (file === '-') data = parseJsonText(readFileSync(0, 'utf8'), file);
+  else if (sizeOf(file, Number.MAX_SAFE_INTEGER) >= (options.streamFromBytes ?? STREAM_FROM_BYTES)) data = readLargeJson(file, type);
+  else data = parseJsonText(readWhole(file), file);
   const validate = schemas.validator(type);
   if (!validate(data)) throw validationError(type, file, validate.errors ?? []);
   return data as T;

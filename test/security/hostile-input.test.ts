@@ -210,6 +210,8 @@ describe('hostile and broken input', function () {
         fc.property(jsonCases(resultSeed), (text) => {
           const file = write('result.json', text);
           assertClean(file, () => loadJsonDocument(schemas, 'result', file));
+          // The same text read in parts, as a document too large for one string is.
+          assertClean(file, () => loadJsonDocument(schemas, 'result', file, { streamFromBytes: 0 }));
         }),
         { numRuns: RUNS },
       );
@@ -217,6 +219,7 @@ describe('hostile and broken input', function () {
         fc.property(jsonCases(factsSeed), (text) => {
           const file = write('facts.json', text);
           assertClean(file, () => loadJsonDocument(schemas, 'facts', file));
+          assertClean(file, () => loadJsonDocument(schemas, 'facts', file, { streamFromBytes: 0 }));
         }),
         { numRuns: RUNS },
       );

@@ -1,0 +1,247 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+
+/** Where a JSON text stopped parsing: the message of JSON.parse and the 1-based line. */
+export class JsonSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly line: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export type JsonReadOptions = {
+  /** Bytes read at a time. */
+  chunkBytes?: number;
+  /**
+   * Called with each element of an array that is a member of the top-level object, as parsed;
+   * what it returns is kept instead (to share the parts that many elements repeat).
+   */
+  element?: (member: string, value: unknown) => unknown;
+};
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const NEWLINE = 0x0a;
+
+const isSpace = (code: number): boolean => code === 0x20 || code === NEWLINE || code === 0x0d || code === 0x09;
+
+/**
+ * Reads a JSON document whose top level is an object without holding its text: a result document
+ * of a large estate is longer than the longest string V8 can hold. The file is read in chunks;
+ * each member of the top-level object is parsed on its own with JSON.parse, and a member that is
+ * an array element by element, so no text longer than one element is ever built. The value is what
+ * JSON.parse of the whole text would give; a syntax error names the line where it is.
+ */
+export const readJsonObjectFile = (file: string, options: JsonReadOptions = {}): Record<string, unknown> => {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(options.chunkBytes ?? 4 * 1024 * 1024);
+    const decoder = new StringDecoder('utf8');
+    const reader = createReader(options.element);
+    for (;;) {
+      const read = readSync(fd, buffer, 0, buffer.length, null);
+      if (read === 0) break;
+      reader.feed(decoder.write(buffer.subarray(0, read)));
+    }
+    reader.feed(decoder.end());
+    return reader.end();
+  } finally {
+    closeSync(fd);
+  }
+};
+
+type State =
+  | 'start' // before the top-level `{`
+  | 'name' // before a member name, or the closing `}`
+  | 'colon'
+  | 'value' // before a member's value
+  | 'element' // before an array element, or the closing `]`
+  | 'after-element' // after an element: `,` or `]`
+  | 'after-member' // after a member's value: `,` or `}`
+  | 'end';
+
+/**
+ * The scanner: a state for the top level and, while a value is being collected, its nesting depth
+ * and whether it is inside a string. Text is collected from where a value starts to where it ends,
+ * across chunks.
+ */
+const createReader = (element: JsonReadOptions['element']) => {
+  const out: Record<string, unknown> = {};
+  let state: State = 'start';
+  let line = 1;
+  let member = '';
+  let array: unknown[] | undefined;
+  // The value being collected: its pieces from earlier chunks, its depth, its first line.
+  let pieces: string[] = [];
+  let collecting = false;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let startLine = 1;
+  // A member name being collected (names are short, but may still straddle two chunks).
+  let naming = false;
+  let nameText = '';
+
+  const fail = (message: string, at: number): never => {
+    throw new JsonSyntaxError(message, at);
+  };
+
+  // Where a value sits, as a JSON pointer: `/findings/12` names the element a syntax error is in
+  // when the parser's message gives no position (it does not in Node 20).
+  const pointer = (): string => `/${member.replace(/~/g, '~0').replace(/\//g, '~1')}${array ? `/${array.length}` : ''}`;
+
+  const parse = (text: string, first: number): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      const message = (error as Error).message;
+      const position = /position (\d+)/.exec(message);
+      const offset = position ? text.slice(0, Number(position[1])).split('\n').length - 1 : 0;
+      throw new JsonSyntaxError(`${message} (in the value at ${pointer()}, from line ${first})`, first + offset);
+    }
+  };
+
+  const finishValue = (): void => {
+    const text = pieces.length === 1 ? (pieces[0] as string) : pieces.join('');
+    pieces = [];
+    collecting = false;
+    if (array) {
+      const value = parse(text, startLine);
+      array.push(element ? element(member, value) : value);
+      state = 'after-element';
+    } else {
+      out[member] = parse(text, startLine);
+      state = 'after-member';
+    }
+  };
+
+  const feed = (chunk: string): void => {
+    let from = 0; // where the part of this chunk that belongs to the value being collected starts
+    const length = chunk.length;
+    for (let i = 0; i < length; i++) {
+      const code = chunk.charCodeAt(i);
+      if (collecting) {
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (code === BACKSLASH) escaped = true;
+          else if (code === QUOTE) {
+            inString = false;
+            if (depth === 0) {
+              pieces.push(chunk.slice(from, i + 1));
+              finishValue();
+            }
+          } else if (code === NEWLINE) line++;
+          continue;
+        }
+        if (code === QUOTE) inString = true;
+        else if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
+        else if (code === CLOSE_BRACE || code === CLOSE_BRACKET || code === COMMA || isSpace(code)) {
+          if (code === CLOSE_BRACE || code === CLOSE_BRACKET) depth--;
+          if (code === NEWLINE) line++;
+          // A scalar ends at the first delimiter after it; a container at its closing bracket.
+          if (depth < 0 || (depth === 0 && (code === COMMA || isSpace(code)))) {
+            depth = 0;
+            pieces.push(chunk.slice(from, i));
+            finishValue();
+            i--; // the delimiter belongs to the level above
+            if (code === NEWLINE) line--;
+          } else if (depth === 0 && (code === CLOSE_BRACE || code === CLOSE_BRACKET)) {
+            pieces.push(chunk.slice(from, i + 1));
+            finishValue();
+          }
+        } else if (code === NEWLINE) line++;
+        continue;
+      }
+      if (naming) {
+        if (escaped) escaped = false;
+        else if (code === BACKSLASH) escaped = true;
+        else if (code === QUOTE) {
+          nameText += chunk.slice(from, i + 1);
+          member = parse(nameText, line) as string;
+          naming = false;
+          state = 'colon';
+        }
+        continue;
+      }
+      if (code === NEWLINE) {
+        line++;
+        continue;
+      }
+      if (isSpace(code)) continue;
+      switch (state) {
+        case 'start':
+          if (code !== OPEN_BRACE) fail('the document is not a JSON object', line);
+          state = 'name';
+          break;
+        case 'name':
+          if (code === CLOSE_BRACE && Object.keys(out).length === 0) state = 'end';
+          else if (code === QUOTE) {
+            naming = true;
+            nameText = '';
+            from = i;
+          } else fail(`expected a member name, found ${JSON.stringify(chunk[i])}`, line);
+          break;
+        case 'colon':
+          if (code !== COLON) fail(`expected ":" after "${member}"`, line);
+          state = 'value';
+          break;
+        case 'value':
+          if (Object.hasOwn(out, member)) fail(`member "${member}" appears twice`, line);
+          if (code === OPEN_BRACKET) {
+            array = [];
+            out[member] = array;
+            state = 'element';
+          } else startValue(code);
+          break;
+        case 'element':
+          if (code === CLOSE_BRACKET && array?.length === 0) closeArray();
+          else startValue(code);
+          break;
+        case 'after-element':
+          if (code === COMMA) state = 'element';
+          else if (code === CLOSE_BRACKET) closeArray();
+          else fail(`expected "," or "]" in "${member}", found ${JSON.stringify(chunk[i])}`, line);
+          break;
+        case 'after-member':
+          if (code === COMMA) state = 'name';
+          else if (code === CLOSE_BRACE) state = 'end';
+          else fail(`expected "," or "}", found ${JSON.stringify(chunk[i])}`, line);
+          break;
+        case 'end':
+          fail(`unexpected ${JSON.stringify(chunk[i])} after the end of the document`, line);
+      }
+      if (collecting || naming) from = i;
+    }
+    if (collecting) pieces.push(chunk.slice(from));
+    else if (naming) nameText += chunk.slice(from);
+  };
+
+  const startValue = (code: number): void => {
+    collecting = true;
+    startLine = line;
+    inString = code === QUOTE;
+    escaped = false;
+    depth = code === OPEN_BRACE || code === OPEN_BRACKET ? 1 : 0;
+  };
+
+  const closeArray = (): void => {
+    array = undefined;
+    state = 'after-member';
+  };
+
+  const end = (): Record<string, unknown> => {
+    if (collecting && !inString && depth === 0) finishValue();
+    if (state !== 'end') throw new JsonSyntaxError('Unexpected end of JSON input', line);
+    return out;
+  };
+
+  return { feed, end };
+};
