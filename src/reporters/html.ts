@@ -91,16 +91,17 @@ export type FindingListing = {
  * Which findings the table lists: all of them up to the limit; beyond it, by what a reviewer acts on
  * first: failing, then could not be checked, accepted, passing and not applicable, so that no failing
  * or unknown finding is left out while a passing one is listed. Within the status the limit cuts,
- * the highest residual risk first, then the most severe, then the result's order. The listed
- * findings keep the result's order.
+ * the highest residual risk first, then the highest risk before acceptance, then the most severe,
+ * then the result's order (only failing and accepted findings carry a risk). The listed findings
+ * keep the result's order.
  */
 export const listFindings = (result: ResultDocument, limit: number = HTML_FINDINGS_LIMIT): FindingListing => {
   const findings = result.findings;
   const all = zeroCounts();
   for (const finding of findings) all[finding.status]++;
   if (findings.length <= limit) return { findings, total: findings.length, capped: false, listed: all, omitted: zeroCounts() };
-  const riskOf = new Map<string, number>();
-  for (const risk of result.risks ?? []) riskOf.set(risk.fingerprint, Math.max(risk.residual, riskOf.get(risk.fingerprint) ?? 0));
+  const riskOf = new Map<string, { residual: number; score: number }>();
+  for (const risk of result.risks ?? []) riskOf.set(risk.fingerprint, risk);
   const byStatus = new Map<Status, number[]>(BAR_ORDER.map((status) => [status, []]));
   findings.forEach((finding, index) => byStatus.get(finding.status)?.push(index));
   const keep = new Uint8Array(findings.length);
@@ -112,8 +113,12 @@ export const listFindings = (result: ResultDocument, limit: number = HTML_FINDIN
       indices.length <= room
         ? indices
         : indices
-            .map((index) => ({ index, risk: riskOf.get((findings[index] as Finding).fingerprint) ?? 0, rank: SEVERITY_RANK[(findings[index] as Finding).severity] }))
-            .sort((a, b) => b.risk - a.risk || a.rank - b.rank || a.index - b.index)
+            .map((index) => {
+              const finding = findings[index] as Finding;
+              const risk = riskOf.get(finding.fingerprint);
+              return { index, residual: risk?.residual ?? 0, score: risk?.score ?? 0, rank: SEVERITY_RANK[finding.severity] };
+            })
+            .sort((a, b) => b.residual - a.residual || b.score - a.score || a.rank - b.rank || a.index - b.index)
             .slice(0, room)
             .map((entry) => entry.index);
     for (const index of chosen) keep[index] = 1;
@@ -127,8 +132,9 @@ export const listFindings = (result: ResultDocument, limit: number = HTML_FINDIN
 
 /** The notice above a capped findings table: what is listed, and exactly what is not, by status. */
 const listingNotice = (listing: FindingListing, ranked: boolean) => {
+  const chosenBy = (status: Status): string => (ranked && (status === 'fail' || status === 'suppressed') ? 'highest risk first' : 'most severe first');
   const listedParts = BAR_ORDER.filter((st) => listing.listed[st] > 0).map((st) =>
-    listing.omitted[st] === 0 ? `all ${grouped(listing.listed[st])} ${STATUS_WORDS[st]}` : `${grouped(listing.listed[st])} of the ${grouped(listing.listed[st] + listing.omitted[st])} ${STATUS_WORDS[st]} (${ranked ? 'highest risk first' : 'most severe first'})`,
+    listing.omitted[st] === 0 ? `all ${grouped(listing.listed[st])} ${STATUS_WORDS[st]}` : `${grouped(listing.listed[st])} of the ${grouped(listing.listed[st] + listing.omitted[st])} ${STATUS_WORDS[st]} (${chosenBy(st)})`,
   );
   const omittedParts = BAR_ORDER.filter((st) => listing.omitted[st] > 0).map((st) => `${grouped(listing.omitted[st])} ${STATUS_WORDS[st]}`);
   return {
