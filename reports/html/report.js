@@ -17,6 +17,9 @@
   // Laying out tens of thousands of rows stalls a browser: show matches a page at a time.
   var PAGE = 500;
   var limit = PAGE;
+  // A capped report lists some of the result's findings: the counts say they are of the listed ones.
+  var total = typeof data.total === 'number' ? data.total : rows.length;
+  var capped = total > rows.length;
 
   function apply() {
     var wanted = selects
@@ -34,7 +37,10 @@
       row.hidden = !match || matched > limit;
     }
     var shown = Math.min(matched, limit);
-    if (count) count.textContent = matched + ' of ' + rows.length + ' findings match' + (shown < matched ? ' (showing ' + shown + ')' : '');
+    if (count) {
+      count.textContent = matched + ' of ' + rows.length + (capped ? ' listed' : '') + ' findings match' + (shown < matched ? ' (showing ' + shown + ')' : '') +
+        (capped ? '; the result has ' + total + ', see the notice above' : '');
+    }
     if (empty) empty.hidden = matched !== 0;
     if (more) {
       more.hidden = shown >= matched;

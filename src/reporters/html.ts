@@ -18,7 +18,11 @@ import { THREAT_LABELS } from '../threat-model/markdown.js';
 import { REGISTER_STATUSES, type AssetEntry, type RegisterStatus, type RiskBand, type RiskEntry } from '../threat-model/types.js';
 import { packageRoot } from '../util/package-root.js';
 
-export type HtmlOptions = { generatedAt?: string };
+export type HtmlOptions = {
+  generatedAt?: string;
+  /** The most findings the table lists (HTML_FINDINGS_LIMIT unless given). */
+  findingsLimit?: number;
+};
 
 const TEMPLATE_DIR = path.join(packageRoot, 'reports', 'html');
 
@@ -39,6 +43,108 @@ const DAY_MS = 86_400_000;
 
 const BAR_WIDTH = 320;
 const BAR_ORDER: Status[] = ['fail', 'unknown', 'suppressed', 'pass', 'not_applicable'];
+
+/**
+ * The most findings the table lists. A listed failing finding costs 2.5 to 3 KB of markup and
+ * filter data (its evidence, remediation and references; a passing one about 1 KB): 10,000 keep
+ * the table near 30 MB, which a browser opens and filters a page at a time, where the 362,287
+ * findings of a 50,000-resource estate would need about 1 GB, more than a browser opens and
+ * longer than V8's longest string. Beyond the limit the report says what it left out; result.json
+ * has every finding.
+ */
+export const HTML_FINDINGS_LIMIT = 10_000;
+/**
+ * The most assets the inventory and the threat register list, highest risk first. An asset's
+ * register detail costs about 8 KB: 500 keep both sections near 5 MB.
+ */
+export const HTML_ASSETS_LIMIT = 500;
+/** The most resources listed under one asset of the inventory. */
+export const HTML_ASSET_RESOURCES_LIMIT = 100;
+/** The most rows of the coverage gap table, and of the lists of names and paths in the coverage section. */
+export const HTML_GAPS_LIMIT = 1_000;
+export const HTML_NAMES_LIMIT = 200;
+
+/** Words for a count of findings of one status, as the notices use them. */
+const STATUS_WORDS: Record<Status, string> = { fail: 'failing', unknown: 'could not be checked', suppressed: 'accepted', pass: 'passing', not_applicable: 'not applicable' };
+
+/** A count with thousands separators, written here so the report does not depend on the locale data of the Node build. */
+export const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+const zeroCounts = (): Record<Status, number> => ({ fail: 0, unknown: 0, suppressed: 0, pass: 0, not_applicable: 0 });
+
+/** "a, b and c" */
+const listText = (parts: string[]): string => (parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`);
+
+/** At most `limit` of a list, and how many more there are. */
+const head = <T>(list: T[], limit: number): { shown: T[]; more: number; total: number } => ({ shown: list.length > limit ? list.slice(0, limit) : list, more: Math.max(0, list.length - limit), total: list.length });
+
+export type FindingListing = {
+  /** The listed findings, in the result's order. */
+  findings: Finding[];
+  total: number;
+  capped: boolean;
+  listed: Record<Status, number>;
+  omitted: Record<Status, number>;
+};
+
+/**
+ * Which findings the table lists: all of them up to the limit; beyond it, by what a reviewer acts on
+ * first: failing, then could not be checked, accepted, passing and not applicable, so that no failing
+ * or unknown finding is left out while a passing one is listed. Within the status the limit cuts,
+ * the highest residual risk first, then the highest risk before acceptance, then the most severe,
+ * then the result's order (only failing and accepted findings carry a risk). The listed findings
+ * keep the result's order.
+ */
+export const listFindings = (result: ResultDocument, limit: number = HTML_FINDINGS_LIMIT): FindingListing => {
+  const findings = result.findings;
+  const all = zeroCounts();
+  for (const finding of findings) all[finding.status]++;
+  if (findings.length <= limit) return { findings, total: findings.length, capped: false, listed: all, omitted: zeroCounts() };
+  const riskOf = new Map<string, { residual: number; score: number }>();
+  for (const risk of result.risks ?? []) riskOf.set(risk.fingerprint, risk);
+  const byStatus = new Map<Status, number[]>(BAR_ORDER.map((status) => [status, []]));
+  findings.forEach((finding, index) => byStatus.get(finding.status)?.push(index));
+  const keep = new Uint8Array(findings.length);
+  const listed = zeroCounts();
+  let room = limit;
+  for (const status of BAR_ORDER) {
+    const indices = byStatus.get(status) ?? [];
+    const chosen =
+      indices.length <= room
+        ? indices
+        : indices
+            .map((index) => {
+              const finding = findings[index] as Finding;
+              const risk = riskOf.get(finding.fingerprint);
+              return { index, residual: risk?.residual ?? 0, score: risk?.score ?? 0, rank: SEVERITY_RANK[finding.severity] };
+            })
+            .sort((a, b) => b.residual - a.residual || b.score - a.score || a.rank - b.rank || a.index - b.index)
+            .slice(0, room)
+            .map((entry) => entry.index);
+    for (const index of chosen) keep[index] = 1;
+    listed[status] = chosen.length;
+    room -= chosen.length;
+  }
+  const omitted = zeroCounts();
+  for (const status of STATUSES) omitted[status] = all[status] - listed[status];
+  return { findings: findings.filter((_, index) => keep[index] === 1), total: findings.length, capped: true, listed, omitted };
+};
+
+/** The notice above a capped findings table: what is listed, and exactly what is not, by status. */
+const listingNotice = (listing: FindingListing, ranked: boolean) => {
+  const chosenBy = (status: Status): string => (ranked && (status === 'fail' || status === 'suppressed') ? 'highest risk first' : 'most severe first');
+  const listedParts = BAR_ORDER.filter((st) => listing.listed[st] > 0).map((st) =>
+    listing.omitted[st] === 0 ? `all ${grouped(listing.listed[st])} ${STATUS_WORDS[st]}` : `${grouped(listing.listed[st])} of the ${grouped(listing.listed[st] + listing.omitted[st])} ${STATUS_WORDS[st]} (${chosenBy(st)})`,
+  );
+  const omittedParts = BAR_ORDER.filter((st) => listing.omitted[st] > 0).map((st) => `${grouped(listing.omitted[st])} ${STATUS_WORDS[st]}`);
+  return {
+    listed: grouped(listing.findings.length),
+    total: grouped(listing.total),
+    listedText: listText(listedParts),
+    omittedCount: grouped(listing.total - listing.findings.length),
+    omittedText: listText(omittedParts),
+  };
+};
 
 /** Only web links become links: a `javascript:` reference in a user's rule stays text. */
 const safeUrl = (value: string): string | undefined => (/^https?:\/\/[^\s"'<>]+$/i.test(value) ? value : undefined);
@@ -144,7 +250,7 @@ const hasPlaceholder = (remediation: RuleMeta['remediation']): boolean => [remed
  * Handlebars' own escapeExpression, exactly as the templates escape it; what a rule shares across
  * its findings (references, a remediation without placeholders) is escaped once per rule.
  */
-const findingRowsHtml = (result: ResultDocument, rules: Map<string, RuleMeta>, assetOf: (finding: Finding) => AssetEntry | undefined): string => {
+const findingRowsHtml = (findings: Finding[], rules: Map<string, RuleMeta>, assetOf: (finding: Finding) => AssetEntry | undefined): string => {
   const perRule = new Map<string, { remediation?: string; references: string }>();
   const ruleParts = (ruleId: string) => {
     let parts = perRule.get(ruleId);
@@ -159,7 +265,7 @@ const findingRowsHtml = (result: ResultDocument, rules: Map<string, RuleMeta>, a
     return parts;
   };
   const out: string[] = [];
-  result.findings.forEach((finding, index) => {
+  findings.forEach((finding, index) => {
     const status = escapeHtml(finding.status);
     const severity = escapeHtml(finding.severity);
     let details = '';
@@ -316,6 +422,20 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     unknownReasons.set(key, entry);
   }
   const register = result.threatRegister ?? [];
+  // Gaps, reasons and names can run to one per resource: each list is cut, and says how many more result.json has.
+  const gaps = head(
+    result.coverage.sources.flatMap((source) =>
+      source.gaps.map((gap) => ({ source: source.id, resource: gap.resource, attributes: gap.attributes.join(', '), reason: gap.reason, permission: gap.permission ?? '' })),
+    ),
+    HTML_GAPS_LIMIT,
+  );
+  const unknowns = head(
+    [...unknownReasons.values()].sort((a, b) => b.count - a.count).map((u) => ({ reason: u.reason, permission: u.permission, count: u.count, rules: [...u.rules].sort().join(', ') })),
+    HTML_GAPS_LIMIT,
+  );
+  const excluded = head(result.coverage.excluded, HTML_GAPS_LIMIT);
+  const unknownExposure = head(assets.filter((a) => a.exposure === 'unknown' && a.resources.length > 0).map((a) => a.name), HTML_NAMES_LIMIT);
+  const emptyAssets = head(assets.filter((a) => a.resources.length === 0).map((a) => a.name), HTML_NAMES_LIMIT);
   const coverage = {
     sources: result.coverage.sources.map((source) => ({
       id: source.id,
@@ -328,25 +448,30 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
       notes: source.notes,
       gapCount: source.gaps.length,
     })),
-    gaps: result.coverage.sources.flatMap((source) =>
-      source.gaps.map((gap) => ({ source: source.id, resource: gap.resource, attributes: gap.attributes.join(', '), reason: gap.reason, permission: gap.permission ?? '' })),
-    ),
-    unknowns: [...unknownReasons.values()].sort((a, b) => b.count - a.count).map((u) => ({ reason: u.reason, permission: u.permission, count: u.count, rules: [...u.rules].sort().join(', ') })),
-    excluded: result.coverage.excluded,
+    gaps: gaps.shown,
+    gapsMore: gaps.more,
+    gapCount: gaps.total,
+    unknowns: unknowns.shown,
+    unknownsMore: unknowns.more,
+    excluded: excluded.shown,
+    excludedMore: excluded.more,
     incomplete: incomplete.map((source) => `${source.id} ${source.status}`),
     skipped: skipped.map((source) => `${source.id}${source.reason ? ` (${source.reason})` : ''}`),
     uncoveredFunctions,
     notCoveredCells: register.filter((e) => e.status === 'not-covered').length,
     cells: register.length,
-    unknownExposure: assets.filter((a) => a.exposure === 'unknown' && a.resources.length > 0).map((a) => a.name),
-    emptyAssets: assets.filter((a) => a.resources.length === 0).map((a) => a.name),
+    unknownExposure: unknownExposure.shown,
+    unknownExposureMore: unknownExposure.more,
+    emptyAssets: emptyAssets.shown,
+    emptyAssetsMore: emptyAssets.more,
+    emptyAssetCount: emptyAssets.total,
   };
 
   // ---- assets and register ----------------------------------------------------------------
   const cellOf = new Map(register.map((entry) => [`${entry.asset}\u0000${entry.threat}`, entry]));
   const orderedAssets = [...assets].sort((a, b) => b.risk - a.risk || (a.source === b.source ? 0 : a.source === 'model' ? -1 : 1) || a.name.localeCompare(b.name));
   const zoneNames = new Map((model?.trustZones ?? []).map((z) => [z.id, z.name]));
-  const assetRows = orderedAssets.map((asset) => ({
+  const assetRow = (asset: AssetEntry) => ({
     id: asset.id,
     name: asset.name,
     description: asset.description ?? '',
@@ -358,7 +483,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     source: asset.source,
     resourceCount: asset.resources.length,
     empty: asset.resources.length === 0,
-    resources: asset.resources.map((r) => ({
+    resources: asset.resources.slice(0, HTML_ASSET_RESOURCES_LIMIT).map((r) => ({
       kind: r.kind,
       name: r.name,
       id: r.id,
@@ -366,6 +491,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
       exposureReason: r.exposureReason,
       tags: Object.entries(r.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(', '),
     })),
+    resourcesMore: Math.max(0, asset.resources.length - HTML_ASSET_RESOURCES_LIMIT),
     counts: asset.findings,
     risk: asset.risk,
     band: asset.band,
@@ -384,7 +510,29 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
         rules: (entry?.rules ?? []).map((rule) => ({ ...rule, statusLabel: STATUS_LABELS[rule.status] })),
       };
     }),
-  }));
+  });
+  // An estate can have an asset per resource: the inventory and the register list those of
+  // highest risk, and say how many more result.json has and how high their risk goes.
+  const rowOf = new Map<AssetEntry, ReturnType<typeof assetRow>>();
+  const rowsFor = (list: AssetEntry[]) => {
+    const { shown, more, total } = head(list, HTML_ASSETS_LIMIT);
+    const rows = shown.map((asset) => {
+      let row = rowOf.get(asset);
+      if (!row) {
+        row = assetRow(asset);
+        rowOf.set(asset, row);
+      }
+      return row;
+    });
+    const rest = list.slice(shown.length);
+    const atRisk = rest.filter((a) => a.risk > 0);
+    return {
+      rows,
+      capped: more > 0 ? { listed: grouped(shown.length), total: grouped(total), more: grouped(more), atRisk: grouped(atRisk.length), highest: atRisk[0]?.risk ?? 0 } : undefined,
+    };
+  };
+  const inventory = rowsFor(orderedAssets);
+  const registerRows = rowsFor(orderedAssets.filter((a) => a.resources.length > 0));
 
   // ---- remediation plan: failing risks grouped by rule, the largest risk first -------------
   const planByRule = new Map<string, RiskEntry[]>();
@@ -394,7 +542,8 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     planByRule.set(risk.ruleId, list);
   }
   const plan = [...planByRule.entries()]
-    .map(([ruleId, list]) => ({ ruleId, list, max: Math.max(...list.map((r) => r.residual)), sum: list.reduce((t, r) => t + r.residual, 0) }))
+    // A loop, not Math.max(...list): one rule can have more risks than a call takes arguments.
+    .map(([ruleId, list]) => ({ ruleId, list, max: list.reduce((m, r) => Math.max(m, r.residual), 0), sum: list.reduce((t, r) => t + r.residual, 0) }))
     .sort((a, b) => b.max - a.max || b.sum - a.sum || a.ruleId.localeCompare(b.ruleId))
     .map((item, index) => {
       const rule = rules.get(item.ruleId);
@@ -414,11 +563,21 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
       };
     });
   // Without a threat model, order the plan by the failing findings' severity instead.
+  const failingByRule = new Map<string, Finding[]>();
+  if (!result.risks) {
+    // One pass over the findings, not one per rule: a result can hold hundreds of thousands.
+    for (const f of result.findings) {
+      if (f.status !== 'fail') continue;
+      const list = failingByRule.get(f.ruleId) ?? [];
+      list.push(f);
+      failingByRule.set(f.ruleId, list);
+    }
+  }
   const fallbackPlan = result.risks
     ? []
     : [...new Set(result.findings.filter((f) => f.status === 'fail').sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]).map((f) => f.ruleId))].map((ruleId, index) => {
         const rule = rules.get(ruleId);
-        const failing = result.findings.filter((f) => f.status === 'fail' && f.ruleId === ruleId);
+        const failing = failingByRule.get(ruleId) as Finding[];
         return {
           rank: index + 1,
           ruleId,
@@ -435,8 +594,12 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
       });
 
   // ---- findings table and its filter data ---------------------------------------------------
+  // The table, its filters and its search cover the listed findings; every count outside the
+  // table comes from the summary of the whole result.
+  const listing = listFindings(result, options.findingsLimit);
+  const listed = listing.findings;
   const distinctValues = new Set<string>();
-  for (const finding of result.findings) {
+  for (const finding of listed) {
     const name = assetOf(finding)?.name;
     if (name) distinctValues.add(name);
   }
@@ -445,15 +608,20 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
   const filters = {
     functions: CSF_FUNCTIONS.map((fn) => ({ value: fn, label: `${FUNCTION_NAMES[fn]} (${fn})` })),
     severities: SEVERITIES.map((sev) => ({ value: sev, label: sev })),
-    statuses: STATUSES.map((st) => ({ value: st, label: STATUS_LABELS[st] })),
-    sources: distinct(result.findings.map((f) => f.resource.source)).map((src) => ({ value: src, label: src })),
+    statuses: STATUSES.map((st) => ({
+      value: st,
+      label: listing.capped ? `${STATUS_LABELS[st]} (${grouped(listing.listed[st])} listed of ${grouped(listing.listed[st] + listing.omitted[st])})` : STATUS_LABELS[st],
+    })),
+    sources: distinct(listed.map((f) => f.resource.source)).map((src) => ({ value: src, label: src })),
     assets: filterAssets.map((name) => ({ value: name, label: name })),
   };
   const island = {
-    rows: result.findings.map((finding) => {
+    rows: listed.map((finding) => {
       const asset = assetOf(finding);
       return { f: finding.csf.function, v: finding.severity, s: finding.status, o: finding.resource.source, a: asset?.name ?? '', q: findingSearchText(finding, asset?.name) };
     }),
+    // Only in a capped report: the number of findings in the result, for the filter's count line.
+    ...(listing.capped ? { total: listing.total } : {}),
   };
 
   // ---- accepted risks and suppressions -----------------------------------------------------
@@ -496,6 +664,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
       bandCounts,
       hasRisks: result.risks !== undefined,
       expiredAcceptances: result.suppressions.filter((x) => x.state === 'expired').length,
+      listed: listing.capped ? { listed: grouped(listing.findings.length), total: grouped(listing.total) } : undefined,
     },
     topRisks: openRisks.slice(0, 5).map(riskView),
     baseline,
@@ -515,13 +684,20 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
           attackers: model.attackers.map((a) => ({ ...a, threatLabels: a.threats.map((t) => THREAT_LABELS[t]).join(', '), zoneList: (a.zones ?? []).map((z) => zoneNames.get(z) ?? z).join(', ') })),
         }
       : undefined,
-    assets: assetRows,
-    registerAssets: assetRows.filter((a) => !a.empty),
+    assets: inventory.rows,
+    assetsCapped: inventory.capped,
+    registerAssets: registerRows.rows,
+    registerCapped: registerRows.capped,
     threats: THREATS.map((t) => ({ label: THREAT_LABELS[t], letter: THREAT_LETTERS[t] })),
     registerLegend: REGISTER_STATUSES.map((status) => ({ status, symbol: REGISTER_SYMBOLS[status], label: REGISTER_LABELS[status] })),
     plan: result.risks ? plan : fallbackPlan,
     planByRisk: result.risks !== undefined,
-    findings: { rows: () => findingRowsHtml(result, rules, assetOf), total: result.findings.length, filters },
+    findings: {
+      rows: () => findingRowsHtml(listed, rules, assetOf),
+      total: result.findings.length,
+      capped: listing.capped ? listingNotice(listing, result.risks !== undefined) : undefined,
+      filters,
+    },
     accepted,
     formula: formula
       ? {

@@ -102,7 +102,7 @@ const failingList = (result: ResultDocument): FailingList => {
 
 const groupHeading = (fn: CsfFunction): string => `### ${FUNCTION_NAMES[fn]} (${fn})`;
 const moreLine = (hidden: number): string =>
-  `**${hidden} more failing findings are not shown here** to stay within GitHub's size limit: see report.html or result.json for all of them.`;
+  `**${hidden} more failing findings are not shown here** to stay within GitHub's size limit: see result.json for all of them, or report.html (which lists failing findings first, up to its own limit).`;
 
 /** The lines of the failing section showing the first `limit` findings of the list. */
 const failing = (list: FailingList, limit: number): string[] => {

@@ -12,6 +12,8 @@ import { buildSampleResult, sampleFacts } from '../threat-model/support/sample.j
 import { defaultThreatModel } from '../../src/threat-model/model.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** The findings limit of the capped report: fewer than the large result's 199 failing findings. */
+const CAPPED = 150;
 
 // The callbacks passed to the page run in Chromium; this project compiles without the DOM library.
 declare const document: { querySelectorAll: (selector: string) => { length: number }; body: { textContent: string | null } };
@@ -59,6 +61,7 @@ describe('HTML report in Chromium', function () {
     writeFileSync(path.join(work, 'hostile.html'), renderHtml(hostile, {}));
     large = largeResult();
     writeFileSync(path.join(work, 'large.html'), renderHtml(large, {}));
+    writeFileSync(path.join(work, 'capped.html'), renderHtml(large, { findingsLimit: CAPPED }));
     // An empty profile, no sandbox (containers), nothing that phones home; never a browser download.
     context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
       executablePath: CHROMIUM,
@@ -174,6 +177,29 @@ describe('HTML report in Chromium', function () {
     await page.selectOption('#filter-status', 'fail');
     const failing = large.findings.filter((f) => f.status === 'fail').length;
     assert.equal(await visibleRows(page), Math.min(500, failing));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('in a capped report, shows the notice and filters the listed findings, saying so', async () => {
+    const { page, errors } = await open('capped.html');
+    const total = large.findings.length;
+    const fails = large.findings.filter((f) => f.status === 'fail').length;
+    assert.ok(fails > CAPPED && total > CAPPED, `${fails} failing of ${total}`);
+    assert.equal(await page.isVisible('#findings-capped'), true);
+    assert.match((await page.textContent('#findings-capped')) ?? '', new RegExp(`This report lists ${CAPPED} of ${total} findings`));
+    assert.equal(await visibleRows(page), CAPPED);
+    assert.equal(await shownText(page), `${CAPPED} of ${CAPPED} listed findings match; the result has ${total}, see the notice above`);
+    // Every status gives the rows of that status the table lists, and the option says how many of the result's those are.
+    for (const status of ['fail', 'unknown', 'suppressed', 'pass', 'not_applicable']) {
+      await page.selectOption('#filter-status', status);
+      const listed = await page.$$eval(`#findings-table tbody tr.finding.row-${status}`, (rows) => rows.length);
+      const inResult = large.findings.filter((f) => f.status === status).length;
+      assert.equal(listed, status === 'fail' ? CAPPED : 0, status);
+      assert.equal(await visibleRows(page), listed, status);
+      assert.equal(await shownText(page), `${listed} of ${CAPPED} listed findings match; the result has ${total}, see the notice above`);
+      assert.match((await page.textContent(`#filter-status option[value="${status}"]`)) ?? '', new RegExp(`\\(${listed} listed of ${inResult.toLocaleString('en-US')}\\)$`));
+    }
     assert.deepEqual(errors, []);
     await page.close();
   });

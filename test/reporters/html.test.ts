@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CSF_FUNCTIONS, type ResultDocument } from '../../src/engine/types.js';
-import { islandJson, renderHtml } from '../../src/reporters/html.js';
+import { summarise } from '../../src/engine/evaluate.js';
+import { CSF_FUNCTIONS, STATUSES, type Finding, type ResultDocument, type Status } from '../../src/engine/types.js';
+import { HTML_ASSETS_LIMIT, HTML_FINDINGS_LIMIT, islandJson, renderHtml } from '../../src/reporters/html.js';
 import { PAYLOADS, hostileResult } from '../threat-model/support/hostile.js';
 import { sampleFixtureResult } from '../threat-model/support/fixture.js';
 
@@ -158,5 +159,170 @@ describe('HTML report (hostile input)', () => {
     const data = JSON.parse(island) as { rows: { q: string }[] };
     assert.ok(data.rows.some((r) => r.q.includes(PAYLOADS.secretPath.toLowerCase())));
     assert.equal(islandJson({ a: '</script>\u2028&' }), '{"a":"\\u003c/script\\u003e\\u2028\\u0026"}');
+  });
+});
+
+/**
+ * The sample result with every finding, risk, asset and register cell copied `copies` times under
+ * distinct fingerprints and resource ids, the summary counted again from the copies.
+ */
+const copied = (base: ResultDocument, copies: number, order: 'engine' | 'copies'): ResultDocument => {
+  const suffix = (c: number) => (c === 0 ? '' : `#${c}`);
+  const findings: Finding[] = [];
+  for (let c = 0; c < copies; c++) for (const f of base.findings) findings.push({ ...f, fingerprint: `${f.fingerprint}${suffix(c)}`, resource: { ...f.resource, id: `${f.resource.id}${suffix(c)}` } });
+  const rank: Record<Status, number> = { fail: 0, unknown: 1, suppressed: 2, pass: 3, not_applicable: 4 };
+  // As evaluate() orders them: by status first (a stable sort keeps the rest of the order).
+  if (order === 'engine') findings.sort((a, b) => rank[a.status] - rank[b.status]);
+  const range = Array.from({ length: copies }, (_, c) => c);
+  return {
+    ...base,
+    findings,
+    summary: summarise(findings),
+    risks: range.flatMap((c) => base.risks!.map((r) => ({ ...r, fingerprint: `${r.fingerprint}${suffix(c)}`, asset: `${r.asset}${suffix(c)}`, resource: { ...r.resource, id: `${r.resource.id}${suffix(c)}` } }))),
+    assets: range.flatMap((c) =>
+      base.assets!.map((a) => ({ ...a, id: `${a.id}${suffix(c)}`, name: c === 0 ? a.name : `${a.name} (${c})`, resources: a.resources.map((r) => ({ ...r, id: `${r.id}${suffix(c)}` })) })),
+    ),
+    threatRegister: range.flatMap((c) => base.threatRegister!.map((e) => ({ ...e, asset: `${e.asset}${suffix(c)}` }))),
+  };
+};
+
+const tableRows = (html: string): { status: Status; index: number; fingerprint: string }[] =>
+  [...html.matchAll(/<tr class="finding row-(\w+)" data-index="(\d+)">[\s\S]*?<\/tr>/g)].map((m) => ({
+    status: m[1] as Status,
+    index: Number(m[2]),
+    fingerprint: /fingerprint <code>([^<]+)<\/code>/.exec(m[0])?.[1] ?? '',
+  }));
+
+const countBy = (statuses: Status[]): Record<Status, number> => {
+  const counts = { fail: 0, unknown: 0, suppressed: 0, pass: 0, not_applicable: 0 };
+  for (const s of statuses) counts[s]++;
+  return counts;
+};
+
+const WORDS: Record<Status, string> = { fail: 'failing', unknown: 'could not be checked', suppressed: 'accepted', pass: 'passing', not_applicable: 'not applicable' };
+
+/** The left-out counts by status, read from the notice above the table. */
+const noticeOmitted = (html: string): Record<Status, number> => {
+  const notice = /<p class="warning" id="findings-capped">([\s\S]*?)<\/p>/.exec(html)?.[1];
+  assert.ok(notice, 'no notice above the findings table');
+  const omitted = /Not listed here: ([\d,]+) findings \(([^)]*)\)/.exec(decode(notice));
+  assert.ok(omitted, `no left-out counts in: ${notice}`);
+  const counts = { fail: 0, unknown: 0, suppressed: 0, pass: 0, not_applicable: 0 };
+  for (const status of STATUSES) {
+    const match = new RegExp(`([\\d,]+) ${WORDS[status]}`).exec(omitted[2] as string);
+    if (match) counts[status] = Number((match[1] as string).replace(/,/g, ''));
+  }
+  assert.equal(Number((omitted[1] as string).replace(/,/g, '')), STATUSES.reduce((n, s) => n + counts[s], 0), 'the total left out is the sum by status');
+  return counts;
+};
+
+describe('HTML report (beyond its limits)', () => {
+  let base: ResultDocument;
+  let big: ResultDocument;
+  let html: string;
+  before(() => {
+    base = sampleFixtureResult();
+    // 160 copies of the 68 sample findings: 10,880 findings, of which 5,440 fail, could not be checked or are accepted.
+    big = copied(base, 160, 'engine');
+    html = renderHtml(big, {});
+  });
+
+  it('lists as many findings as its limit, every failing, unknown and accepted one before any passing one', () => {
+    assert.ok(big.findings.length > HTML_FINDINGS_LIMIT, `${big.findings.length} findings`);
+    const rows = tableRows(html);
+    assert.equal(rows.length, HTML_FINDINGS_LIMIT);
+    const all = countBy(big.findings.map((f) => f.status));
+    const listed = countBy(rows.map((r) => r.status));
+    assert.ok(all.fail + all.unknown + all.suppressed < HTML_FINDINGS_LIMIT && all.pass > 0);
+    assert.equal(listed.fail, all.fail);
+    assert.equal(listed.unknown, all.unknown);
+    assert.equal(listed.suppressed, all.suppressed);
+    assert.equal(listed.pass, HTML_FINDINGS_LIMIT - all.fail - all.unknown - all.suppressed);
+    assert.equal(listed.not_applicable, 0);
+    const firstPass = rows.findIndex((r) => r.status === 'pass');
+    assert.ok(rows.slice(firstPass).every((r) => r.status === 'pass'), 'a failing, unknown or accepted row after a passing one');
+    // The table's rows and the filter data describe the same findings.
+    const island = JSON.parse(/<script type="application\/json" id="posture-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '') as { rows: { s: Status }[]; total: number };
+    assert.equal(island.rows.length, HTML_FINDINGS_LIMIT);
+    assert.equal(island.total, big.findings.length);
+    assert.deepEqual(rows.map((r) => island.rows[r.index]?.s), rows.map((r) => r.status));
+  });
+
+  it('says exactly how many findings of each status it left out', () => {
+    const all = countBy(big.findings.map((f) => f.status));
+    const listed = countBy(tableRows(html).map((r) => r.status));
+    const omitted = noticeOmitted(html);
+    for (const status of STATUSES) assert.equal(omitted[status], all[status] - listed[status], status);
+    assert.equal(omitted.pass, 720);
+    assert.equal(omitted.not_applicable, 160);
+    assert.match(decode(html), /This report lists 10,000 of 10,880 findings<\/strong>: all 4,800 failing, all 480 could not be checked, all 160 accepted and 4,560 of the 5,280 passing/);
+    assert.match(html, /<option value="pass">Pass \(4,560 listed of 5,280\)<\/option>/);
+  });
+
+  it('counts the scorecard, the summary and the coverage from the whole result', () => {
+    const s = big.summary;
+    for (const fn of CSF_FUNCTIONS) {
+      const row = new RegExp(`<tr class="fn[^"]*" data-function="${fn}">[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
+      const cells = [...row.matchAll(/<td class="num[^"]*">(\d+)<\/td>/g)].map((m) => Number(m[1]));
+      const c = s.byFunction[fn];
+      assert.deepEqual(cells.slice(1, 6), [c.fail, c.unknown, c.suppressed, c.pass, c.not_applicable], fn);
+    }
+    assert.match(html, new RegExp(`<text x="21" y="20" class="donut-total">${s.total}</text>`));
+    assert.match(html, new RegExp(`<span class="value">${s.byStatus.fail}</span><span class="label">Failing checks</span>`));
+    assert.match(html, new RegExp(`<span class="value">${s.byStatus.pass}</span><span class="label">Passing checks</span>`));
+    const unknownRows = [...html.matchAll(/<table class="unknowns">[\s\S]*?<\/table>/g)].map((m) => m[0]).join('');
+    const unknownCount = [...unknownRows.matchAll(/<td class="num">(\d+)<\/td>/g)].reduce((n, m) => n + Number(m[1]), 0);
+    assert.equal(unknownCount, s.byStatus.unknown);
+    assert.match(decode(html), /This report lists 10,000 of 10,880 findings<\/strong>, and the counts here are of all of them/);
+  });
+
+  it('lists the assets of highest risk in the inventory and the register, and says how many more there are', () => {
+    const assets = big.assets!;
+    assert.ok(assets.length > HTML_ASSETS_LIMIT);
+    const inventory = [...html.matchAll(/<tr class="asset" data-asset="([^"]+)">/g)].map((m) => decode(m[1] as string));
+    assert.equal(inventory.length, HTML_ASSETS_LIMIT);
+    const risk = new Map(assets.map((a) => [a.id, a.risk]));
+    const shown = new Set(inventory);
+    const lowestShown = Math.min(...inventory.map((id) => risk.get(id) ?? 0));
+    const omitted = assets.filter((a) => !shown.has(a.id));
+    assert.ok(omitted.every((a) => a.risk <= lowestShown), 'an asset of higher risk was left out');
+    const atRisk = omitted.filter((a) => a.risk > 0);
+    assert.match(
+      decode(html),
+      new RegExp(`This inventory lists the 500 assets of highest risk of ${assets.length.toLocaleString('en-US')}\\.</strong> The other ${omitted.length.toLocaleString('en-US')} are in result.json; ${atRisk.length.toLocaleString('en-US')} of them carry an open risk \\(up to ${Math.max(...atRisk.map((a) => a.risk))}\\)`),
+    );
+    const registerRows = html.match(/<details class="register-detail">/g) ?? [];
+    assert.equal(registerRows.length, HTML_ASSETS_LIMIT);
+    assert.match(html, /<p class="warning" id="register-capped"><strong>This register lists the 500 assets of highest risk of/);
+  });
+
+  it('lists the failing findings of highest risk when they alone exceed the limit, whatever the result order', () => {
+    const result = copied(base, 5, 'copies');
+    const limit = 100;
+    const text = renderHtml(result, { findingsLimit: limit });
+    const rows = tableRows(text);
+    assert.equal(rows.length, limit);
+    assert.ok(rows.every((r) => r.status === 'fail'));
+    const residual = new Map(result.risks!.map((r) => [r.fingerprint, r.residual]));
+    const listed = new Set(rows.map((r) => r.fingerprint));
+    const lowestListed = Math.min(...rows.map((r) => residual.get(r.fingerprint) ?? 0));
+    const omittedFails = result.findings.filter((f) => f.status === 'fail' && !listed.has(f.fingerprint));
+    assert.equal(omittedFails.length, 150 - limit);
+    assert.ok(omittedFails.every((f) => (residual.get(f.fingerprint) ?? 0) <= lowestListed), 'a failing finding of higher risk was left out');
+    assert.ok(lowestListed > 0);
+    // The listed rows keep the result's order.
+    const position = new Map(result.findings.map((f, i) => [f.fingerprint, i]));
+    const order = rows.map((r) => position.get(r.fingerprint) ?? -1);
+    assert.deepEqual(order, [...order].sort((a, b) => a - b));
+    const omitted = noticeOmitted(text);
+    assert.deepEqual(omitted, { fail: 50, unknown: 15, suppressed: 5, pass: 165, not_applicable: 5 });
+    assert.match(decode(text), /This report lists 100 of 340 findings<\/strong>: 100 of the 150 failing \(highest risk first\)\./);
+  });
+
+  it('lists every finding and no notice at the limit itself', () => {
+    const text = renderHtml(base, { findingsLimit: base.findings.length });
+    assert.equal(tableRows(text).length, base.findings.length);
+    assert.doesNotMatch(text, /findings-capped|assets-capped|register-capped|listed findings/);
+    assert.match(text, /<h2>All findings<\/h2>/);
   });
 });
