@@ -5,7 +5,7 @@
 // (keep the generated estate and outputs), --only-scan (stop after the full scan; implies --keep),
 // --cpu-prof-dir DIR (CPU profiles of the scan and fake-endpoint processes and their threads).
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,7 @@ const say = (text: string): void => {
 };
 
 type ChildFigures = { codes: number[]; wallMs: number[]; maxRssKb: number };
+type MemoryFigures = { evaluate: ChildFigures; report: ChildFigures; resultBytes: number };
 
 /** Runs posture commands in a fresh process (bench/scan.mjs, no TypeScript loader) and returns its figures. */
 const runPosture = (runs: string[][], env: Record<string, string>): ChildFigures => {
@@ -156,22 +157,27 @@ const main = async (): Promise<void> => {
   const bigFile = path.join(work, 'facts-50k.json');
   writeFileSync(bigFile, JSON.stringify(bigFacts));
   const bigResult = path.join(work, 'result-50k.json');
-  const memory = runPosture(
-    [
-      ['evaluate', bigFile, '--out', bigResult, '--fail-on', 'none', '--log-level', 'error'],
-      ['report', bigResult, '--format', 'json,md,html,sarif', '--out', path.join(work, 'report-50k'), '--log-level', 'error'],
-    ],
-    { CI: 'true' },
-  );
-  const memoryOk = memory.codes.every((code) => code === 0);
-  say(`  50,000 resources: evaluate ${fmt(memory.wallMs[0] ?? 0)} ms (exit ${memory.codes[0]}), report (4 formats) ${fmt(memory.wallMs[1] ?? 0)} ms (exit ${memory.codes[1]}), peak RSS ${mb(memory.maxRssKb)}`);
+  // Each command in a fresh process of its own, as a pipeline runs them: the peak of each is its own.
+  const memory: MemoryFigures = {
+    resultBytes: 0,
+    evaluate: runPosture([['evaluate', bigFile, '--out', bigResult, '--fail-on', 'none', '--log-level', 'error']], { CI: 'true' }),
+    report: { codes: [], wallMs: [], maxRssKb: 0 },
+  };
+  if (memory.evaluate.codes[0] === 0) {
+    memory.resultBytes = statSync(bigResult).size;
+    memory.report = runPosture([['report', bigResult, '--format', 'json,md,html,sarif', '--out', path.join(work, 'report-50k'), '--log-level', 'error']], { CI: 'true' });
+  }
+  const memoryOk = memory.evaluate.codes[0] === 0 && memory.report.codes[0] === 0;
+  const peakRssKb = Math.max(memory.evaluate.maxRssKb, memory.report.maxRssKb);
+  say(`  50,000 resources: evaluate ${fmt(memory.evaluate.wallMs[0] ?? 0)} ms (exit ${memory.evaluate.codes[0]}), peak RSS ${mb(memory.evaluate.maxRssKb)}; result ${mb(memory.resultBytes / 1024)}`);
+  say(`  report (4 formats) ${fmt(memory.report.wallMs[0] ?? 0)} ms (exit ${memory.report.codes[0] ?? 'not run'}), peak RSS ${mb(memory.report.maxRssKb)}`);
 
   const targets = [
     { name: 'full scan within 1.3x of its lower bound', value: `${ratio.toFixed(2)}x`, met: ratio <= 1.3 },
     { name: '>= 1,000,000 rule decisions/s', value: `${fmt(micro.decisions.perSecond)} /s`, met: micro.decisions.perSecond >= 1_000_000 },
     { name: '>= 200,000 complete findings/s', value: `${fmt(micro.findings.perSecond)} /s`, met: micro.findings.perSecond >= 200_000 },
     { name: 'all formats for 10,000 findings < 3 s', value: `${fmt(micro.rendering.totalMs)} ms`, met: micro.rendering.totalMs < 3000 },
-    { name: 'peak RSS < 500 MB for 50,000 resources', value: `${mb(memory.maxRssKb)}${memoryOk ? '' : ` (evaluate/report exited ${memory.codes.join('/')})`}`, met: memoryOk && memory.maxRssKb < 500 * 1024 },
+    { name: 'peak RSS < 500 MB for 50,000 resources', value: `${mb(peakRssKb)}${memoryOk ? '' : ` (evaluate/report exited ${memory.evaluate.codes[0]}/${memory.report.codes[0] ?? 'not run'})`}`, met: memoryOk && peakRssKb < 500 * 1024 },
   ];
   say('\ntargets');
   for (const t of targets) say(`  ${t.met ? 'met    ' : 'MISSED '} ${t.name}: ${t.value}`);
@@ -204,7 +210,7 @@ type DocInput = {
   facts: FactsDocument;
   result: ResultDocument;
   micro: MicroFigures;
-  memory: ChildFigures;
+  memory: MemoryFigures;
   targets: { name: string; value: string; met: boolean }[];
   estate: EstateSize;
 };
@@ -286,8 +292,12 @@ ${Object.entries(d.micro.rendering.byFormat).map(([f, r]) => `| render ${f}, ${f
 ## Memory
 
 The scan's resources copied (with distinct ids) to 50,000, then \`posture evaluate\` and \`posture report --format
-json,md,html,sarif\` in one fresh process: evaluate ${fmt(d.memory.wallMs[0] ?? 0)} ms (exit code ${d.memory.codes[0]}), report ${fmt(d.memory.wallMs[1] ?? 0)} ms (exit code ${d.memory.codes[1]}),
-peak RSS ${mb(d.memory.maxRssKb)} (\`process.resourceUsage().maxRSS\`).
+json,md,html,sarif\`, each in a fresh process of its own (\`process.resourceUsage().maxRSS\`):
+
+| | wall | exit code | peak RSS |
+|---|---|---|---|
+| \`posture evaluate\` (writes a result of ${mb(d.memory.resultBytes / 1024)}) | ${fmt(d.memory.evaluate.wallMs[0] ?? 0)} ms | ${d.memory.evaluate.codes[0]} | ${mb(d.memory.evaluate.maxRssKb)} |
+| \`posture report\`, four formats | ${fmt(d.memory.report.wallMs[0] ?? 0)} ms | ${d.memory.report.codes[0] ?? 'not run'} | ${mb(d.memory.report.maxRssKb)} |
 
 ## How to reproduce
 
