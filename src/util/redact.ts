@@ -56,6 +56,8 @@ const MIXED_CASE_SECRET_SHAPE = /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[a-z])(?=[
 const SECRET_KEY_NAME = /secret_?access_?key/i;
 /** A cheap first test: 40 characters of the secret key alphabet in a row. */
 const SECRET_RUN = /[A-Za-z0-9/+=]{40}/;
+const HAS_UPPER = /[A-Z]/;
+const HAS_LOWER = /[a-z]/;
 /** Strings up to this long are searched for a loose secret key (a tag value, a field, a short line). */
 const LOOSE_SECRET_MAX = 160;
 /** How far from a key id a secret key is taken to belong to it (a credentials file, a JSON blob). */
@@ -273,13 +275,14 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
     // secret access key; the document is then walked again.
     let pairing = false;
     const loose = new Set<string>();
+    // Only strings that hold a run of the shape are remembered as looked at: a document of a large
+    // estate has hundreds of thousands of short strings (fingerprints, messages), and a set of all of
+    // them would cost more than testing each again.
     const looked = new Set<string>();
     const text = (input: string): string => {
-      if (input.length >= 40 && input.length <= LOOSE_SECRET_MAX && !looked.has(input)) {
+      if (input.length >= 40 && input.length <= LOOSE_SECRET_MAX && HAS_UPPER.test(input) && HAS_LOWER.test(input) && SECRET_RUN.test(input) && !looked.has(input)) {
         looked.add(input);
-        if (SECRET_RUN.test(input)) {
-          for (const match of input.matchAll(MIXED_CASE_SECRET_SHAPE)) if (!isDocumentedExample(match[0]) && !known.has(match[0]) && !insideUrl(input, match.index)) loose.add(match[0]);
-        }
+        for (const match of input.matchAll(MIXED_CASE_SECRET_SHAPE)) if (!isDocumentedExample(match[0]) && !known.has(match[0]) && !insideUrl(input, match.index)) loose.add(match[0]);
       }
       if (input.length < MIN_SECRET_LENGTH || !mayHoldSecret(input)) return input;
       if (!pairing && (AWS_KEY_ID_ONE.test(input) || SECRET_KEY_NAME.test(input))) pairing = true;
