@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { createScanIdentities, type AwsPrincipal } from '../../src/aws/identities.js';
 import { main } from '../../src/cli/main.js';
+import { createAwsS3Collector } from '../../src/collectors/aws-s3/index.js';
+import { runCollectors } from '../../src/collectors/run.js';
+import type { PostureConfig } from '../../src/config/types.js';
 import { createCallRecorder } from '../../src/collectors/types.js';
 import type { ResultDocument } from '../../src/engine/types.js';
 import type { FactsDocument } from '../../src/facts/types.js';
@@ -12,6 +16,7 @@ import { startOrganizationAws, type OrganizationFake } from '../support/fake-aws
 import type { Fault } from '../support/fake-aws/server.js';
 import { queryParams } from '../support/fake-aws/wire.js';
 import { tempTree } from '../support/temp.js';
+import { FAST, testContext } from './aws-iam/helpers.js';
 
 const FIRST = '111111111111';
 const SECOND = '222222222222';
@@ -126,6 +131,23 @@ describe('AWS identities: each role assumed once and each caller identity asked 
     assert.deepEqual([...asked].sort(), [FIRST, SECOND, REFUSED].map(roleOf));
     const recorded = facts.sources.reduce((total, s) => total + (s.calls.byApi['sts.AssumeRole']?.calls ?? 0), 0);
     assert.equal(recorded, 3);
+  });
+
+  it('in process, aws-s3 alone and needing no account id: no GetCallerIdentity at all; the refused role still fails its first call as a gap naming sts:AssumeRole', async () => {
+    asked.length = 0;
+    const calls = fake.calls.length;
+    const ctx = testContext({ config: parse(POSTURE_YAML) as PostureConfig, options: {}, needs: { 'aws.s3.bucket': ['defaultEncryption'] } });
+    const { calls: _calls, logLines: _lines, ...context } = ctx;
+    const facts = await runCollectors({ collectors: [createAwsS3Collector({ tuning: FAST })], context, tool: { name: 'posture', version: 'test' }, targets: { path: '.', treeId: 'test' } });
+    const sts = fake.calls.slice(calls).filter((c) => c.service === 'sts');
+    assert.deepEqual(sts.map((c) => c.operation), ['AssumeRole', 'AssumeRole', 'AssumeRole']);
+    assert.deepEqual([...asked].sort(), [FIRST, SECOND, REFUSED].map(roleOf));
+    const [source] = facts.sources;
+    assert.equal(source?.status, 'partial', source?.reason);
+    assert.deepEqual(Object.keys(source?.calls.byApi ?? {}).filter((api) => api.startsWith('sts.')), ['sts.AssumeRole']);
+    assert.equal(source?.calls.byApi['sts.AssumeRole']?.calls, 3);
+    assert.deepEqual(source?.gaps.filter((g) => g.permission === 'sts:AssumeRole').map((g) => g.resource), [`aws:${REFUSED}`]);
+    assert.deepEqual([...new Set(facts.resources.map((r) => r.scope?.account))].sort(), [FIRST, SECOND]);
   });
 
   describe('the broker', () => {
