@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { createScanIdentities, type AwsPrincipal } from '../../src/aws/identities.js';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { createScanIdentities, type AwsIdentities, type AwsPrincipal } from '../../src/aws/identities.js';
+import { createAwsSession } from '../../src/aws/session.js';
 import { main } from '../../src/cli/main.js';
 import { createAwsS3Collector } from '../../src/collectors/aws-s3/index.js';
 import { runCollectors } from '../../src/collectors/run.js';
@@ -193,6 +195,30 @@ describe('AWS identities: each role assumed once and each caller identity asked 
       assert.match(c.failure.message, /sts:AssumeRole/);
       assert.deepEqual([...asked].sort(), [SECOND, REFUSED].map(roleOf));
       assert.equal(iam.calls.snapshot().total + s3.calls.snapshot().total, 2);
+    });
+
+    it("a collector's session asks for the credentials again when they near their expiry, and not before", async () => {
+      const asks: number[] = [];
+      const brokered = (lifetimeMs: number): AwsIdentities => ({
+        credentials: async () => {
+          asks.push(lifetimeMs);
+          // The caller's own keys stand in for a role's: the fake answers GetCallerIdentity for them.
+          return { ok: true, value: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', expiration: new Date(Date.now() + lifetimeMs).toISOString() } };
+        },
+        callerIdentity: () => Promise.reject(new Error('not asked here')),
+      });
+      for (const lifetimeMs of [60 * 60_000, 60_000]) {
+        const session = createAwsSession({ ...payer(), awsIdentities: brokered(lifetimeMs) }, { roleArn: roleOf(FIRST), roleSessionName: 'posture', maxAttempts: 1 }, 'us-east-1');
+        try {
+          const sts = session.client(STSClient, 'sts', 'us-east-1');
+          for (let i = 0; i < 3; i++) assert.ok((await session.call('sts', 'GetCallerIdentity', (o) => sts.send(new GetCallerIdentityCommand({}), o))).ok);
+        } finally {
+          session.destroy();
+        }
+      }
+      // An hour's credentials serve the three calls; a minute's are asked for again before each (the SDK may ask more than once a call).
+      assert.equal(asks.filter((ms) => ms === 60 * 60_000).length, 1);
+      assert.ok(asks.filter((ms) => ms === 60_000).length >= 3, JSON.stringify(asks));
     });
 
     it("registers the credentials with the scan's redactor, so that no output shows them", async () => {
