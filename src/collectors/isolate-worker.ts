@@ -57,12 +57,12 @@ const start = async (): Promise<void> => {
   const calls = createCallRecorder();
   const shard = request.shard ? createShard(request.shard.k, request.shard.n) : undefined;
   let asked = 0;
-  const ask = (kind: AwsIdentityAsk, principal: AwsPrincipal): Promise<never> =>
+  const ask = <K extends AwsIdentityAsk>(kind: K, principal: AwsPrincipal): ReturnType<AwsIdentities[K]> =>
     new Promise((resolve) => {
       const id = ++asked;
-      waiting.set(id, resolve as (outcome: unknown) => void);
+      waiting.set(id, resolve);
       send({ type: 'aws-identity', id, ask: kind, principal });
-    });
+    }) as ReturnType<AwsIdentities[K]>;
   // The scan's roles and caller identities live in the parent, shared with the other AWS collector.
   const awsIdentities: AwsIdentities | undefined = request.awsIdentities
     ? { credentials: (principal) => ask('credentials', principal), callerIdentity: (principal) => ask('callerIdentity', principal) }
