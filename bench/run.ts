@@ -114,9 +114,14 @@ const main = async (): Promise<void> => {
   const factsFile = path.join(out, 'facts.json');
   const facts = JSON.parse(readFileSync(factsFile, 'utf8')) as FactsDocument;
 
-  // Calls by API, as the scan recorded them.
+  // Calls by API, as the scan recorded them, summed over the sources (two may call the same API).
   const byApi: Record<string, ApiStats> = {};
-  for (const source of result.coverage.sources) for (const [api, stats] of Object.entries(source.calls.byApi)) byApi[api] = stats;
+  for (const source of result.coverage.sources) {
+    for (const [api, stats] of Object.entries(source.calls.byApi)) {
+      const sum = (byApi[api] ??= { calls: 0, retries: 0, throttles: 0, errors: 0, ms: 0 });
+      for (const field of ['calls', 'retries', 'throttles', 'errors', 'ms'] as const) sum[field] += stats[field];
+    }
+  }
   const bulkheads: Bulkhead[] = [
     ...Object.entries(DEFAULT_CONCURRENCY).map(([service, size]) => ({ name: service, size, matches: (api: string) => api.startsWith(`${service}.`) })),
     { name: 'github', size: GITHUB_CONCURRENCY, matches: (api: string) => /^(GET|POST|PUT|PATCH|DELETE|graphql) /.test(api) },

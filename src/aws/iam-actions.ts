@@ -18,8 +18,12 @@ export type ActionEntry = {
  * The least-privilege policy in docs/permissions/aws-policy.json is checked against this table.
  */
 export const IAM_ACTIONS: Record<string, ActionEntry> = {
-  'sts.GetCallerIdentity': { action: null, purpose: 'the account id and the identity posture runs as (AWS allows it to every caller)' },
-  'sts.AssumeRole': { action: 'sts:AssumeRole', purpose: 'assuming --aws-role-arn, or the role of each account of aws.accounts or aws.organization', grantedTo: 'caller' },
+  'sts.GetCallerIdentity': { action: null, purpose: 'the account id and the identity posture runs as, asked once per account for both AWS collectors (AWS allows it to every caller)' },
+  'sts.AssumeRole': {
+    action: 'sts:AssumeRole',
+    purpose: 'assuming --aws-role-arn, or the role of each account of aws.accounts or aws.organization: once per account for both AWS collectors, and again only when its credentials near their expiry',
+    grantedTo: 'caller',
+  },
   // Asked with the credentials posture runs with, in the organization's management account or a
   // delegated administrator account; each account is then read through its own role.
   'organizations.ListAccounts': { action: 'organizations:ListAccounts', purpose: 'the accounts of the AWS Organization to scan' },

@@ -1,4 +1,4 @@
-import { STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { ConfiguredRetryStrategy, isThrottlingError } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -19,6 +19,7 @@ import { getMaxListeners, setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CollectContext } from '../collectors/types.js';
 import { classifyAwsError, type AwsFailure } from './errors.js';
+import { errorOfFailure, REFRESH_BEFORE_MS, type AwsIdentities, type AwsPrincipal, type CallerIdentity } from './identities.js';
 import { apiName, type AwsService } from './iam-actions.js';
 import type { AwsSettings } from './settings.js';
 import { proxyAgents } from '../util/proxy.js';
@@ -65,6 +66,11 @@ export type AwsSession = {
    * bulkhead. The SDK's retry strategy has already retried throttling, 5xx and timeouts by then.
    */
   call: <T>(service: AwsService, operation: string, fn: (options: { abortSignal: AbortSignal }) => Promise<T>) => Promise<Outcome<T>>;
+  /**
+   * Who the credentials are (sts:GetCallerIdentity): asked once for the scan when the context
+   * carries the scan's identities (src/aws/identities.ts), else by this session.
+   */
+  callerIdentity: () => Promise<Outcome<CallerIdentity>>;
   /** Where calls to a service go: the SDK's endpoint variables, else AWS. */
   endpoint: (service: AwsService) => string;
   destroy: () => void;
@@ -76,7 +82,6 @@ export type AwsSession = {
  */
 export const DEFAULT_CONCURRENCY: Record<AwsService, number> = { iam: 4, sts: 2, cloudtrail: 8, guardduty: 8, s3: 16, 's3-control': 4, account: 2, organizations: 1 };
 const ENV_SUFFIX: Record<AwsService, string> = { iam: 'IAM', sts: 'STS', cloudtrail: 'CLOUDTRAIL', guardduty: 'GUARDDUTY', s3: 'S3', 's3-control': 'S3_CONTROL', account: 'ACCOUNT', organizations: 'ORGANIZATIONS' };
-const REFRESH_BEFORE_MS = 5 * 60_000;
 /** Calls under way per service, per request the bulkhead lets in flight (see `call`). */
 const CALLS_PER_SLOT = 2;
 
@@ -199,12 +204,26 @@ const shared = (provider: AwsCredentialIdentityProvider): AwsCredentialIdentityP
   };
 };
 
+/** A role's credentials from the scan's identities, which assume it once for every collector. */
+const brokeredCredentials = (identities: AwsIdentities, principal: AwsPrincipal): AwsCredentialIdentityProvider => async () => {
+  const outcome = await identities.credentials(principal);
+  if (!outcome.ok) throw errorOfFailure(outcome.failure);
+  const { accessKeyId, secretAccessKey, sessionToken, expiration } = outcome.value;
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}), ...(expiration ? { expiration: new Date(expiration) } : {}) };
+};
+
 /**
  * Builds the AWS plumbing for one scan: credentials (the SDK's default chain, a profile, or an
  * assumed role), one HTTP handler with timeouts, the SDK's retry strategy, a bulkhead per service
- * and call recording. Nothing is shared between scans.
+ * and call recording. Nothing is shared between scans. With the scan's identities in the context,
+ * the role is assumed and the caller identity asked through them, once for every collector.
  */
-export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 'signal'>, settings: AwsSettings, homeRegion: string, tuning: AwsTuning = {}): AwsSession => {
+export const createAwsSession = (
+  ctx: Pick<CollectContext, 'calls' | 'limits' | 'signal' | 'awsIdentities'>,
+  settings: AwsSettings,
+  homeRegion: string,
+  tuning: AwsTuning = {},
+): AwsSession => {
   // The SDK warns on stderr about Node versions it plans to drop; posture supports what it supports.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Every call under way listens on the scan's abort signal; the bulkheads bound how many are.
@@ -270,9 +289,20 @@ export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 
     return handler;
   };
 
+  const principal: AwsPrincipal = {
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    ...(settings.roleArn ? { roleArn: settings.roleArn } : {}),
+    ...(settings.externalId ? { externalId: settings.externalId } : {}),
+    roleSessionName: settings.roleSessionName,
+    maxAttempts: settings.maxAttempts,
+    region: homeRegion,
+  };
+  const identities = ctx.awsIdentities;
   const baseCredentials = settings.profile ? fromIni({ profile: settings.profile }) : fromNodeProviderChain();
   const credentials = shared(
-    settings.roleArn
+    settings.roleArn && identities
+      ? brokeredCredentials(identities, principal)
+      : settings.roleArn
       ? fromTemporaryCredentials({
           params: { RoleArn: settings.roleArn, RoleSessionName: settings.roleSessionName, ...(settings.externalId ? { ExternalId: settings.externalId } : {}) },
           masterCredentials: baseCredentials,
@@ -282,26 +312,35 @@ export const createAwsSession = (ctx: Pick<CollectContext, 'calls' | 'limits' | 
       : baseCredentials,
   );
 
+  const client = <C extends SdkClient>(Client: new (config: CommonClientConfig) => C, service: AwsService, region: string): C => {
+    const key = `${service}@${region}`;
+    let built = clients.get(key);
+    if (!built) {
+      built = new Client({ region, credentials, requestHandler: handlerOf(service), retryStrategy: retryStrategy(), ...profile });
+      built.middlewareStack.use(recordingPlugin(service, ctx.calls));
+      clients.set(key, built);
+    }
+    return built as C;
+  };
+  const call = async <T>(service: AwsService, operation: string, fn: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<Outcome<T>> =>
+    underWayOf(service)(async () => {
+      try {
+        return { ok: true as const, value: await fn({ abortSignal: ctx.signal }) };
+      } catch (error) {
+        return { ok: false as const, failure: classifyAwsError(error, service, operation) };
+      }
+    });
+
   return {
     settings,
-    client: (Client, service, region) => {
-      const key = `${service}@${region}`;
-      let client = clients.get(key);
-      if (!client) {
-        client = new Client({ region, credentials, requestHandler: handlerOf(service), retryStrategy: retryStrategy(), ...profile });
-        client.middlewareStack.use(recordingPlugin(service, ctx.calls));
-        clients.set(key, client);
-      }
-      return client as InstanceType<typeof Client>;
+    client,
+    call,
+    callerIdentity: async () => {
+      if (identities) return identities.callerIdentity(principal);
+      const sts = client(STSClient, 'sts', homeRegion);
+      const answer = await call('sts', 'GetCallerIdentity', (options) => sts.send(new GetCallerIdentityCommand({}), options));
+      return answer.ok ? { ok: true, value: { ...(answer.value.Account ? { Account: answer.value.Account } : {}), ...(answer.value.Arn ? { Arn: answer.value.Arn } : {}) } } : answer;
     },
-    call: async (service, operation, fn) =>
-      underWayOf(service)(async () => {
-        try {
-          return { ok: true as const, value: await fn({ abortSignal: ctx.signal }) };
-        } catch (error) {
-          return { ok: false as const, failure: classifyAwsError(error, service, operation) };
-        }
-      }),
     endpoint: (service) => {
       if (process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true') return 'AWS (default endpoints)';
       return process.env[`AWS_ENDPOINT_URL_${ENV_SUFFIX[service]}`] ?? process.env.AWS_ENDPOINT_URL ?? 'AWS (default endpoints)';

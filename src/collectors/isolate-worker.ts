@@ -1,9 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { AwsIdentities, AwsPrincipal } from '../aws/identities.js';
 import type { ResourceKind } from '../facts/types.js';
 import type { Logger, LogLevel } from '../util/logger.js';
 import { createRedactor } from '../util/redact.js';
 import { collectorRegistry } from './index.js';
-import { createCallBatch, type IsolatedCommand, type IsolatedMessage, type IsolatedRequest, type IsolatedStart, type IsolatedWarmup } from './isolate.js';
+import { createCallBatch, type AwsIdentityAsk, type IsolatedCommand, type IsolatedMessage, type IsolatedRequest, type IsolatedStart, type IsolatedWarmup } from './isolate.js';
 import { createShard } from './shard.js';
 import { createCallRecorder, type CollectContext } from './types.js';
 
@@ -13,7 +14,7 @@ import { createCallRecorder, type CollectContext } from './types.js';
  * One listener takes every message from the start, so that an abort sent while the worker is still
  * loading is not lost.
  */
-const requestOf = async (port: NonNullable<typeof parentPort>, controller: AbortController): Promise<IsolatedRequest> => {
+const requestOf = async (port: NonNullable<typeof parentPort>, controller: AbortController, answered: (message: Extract<IsolatedCommand, { type: 'aws-identity' }>) => void): Promise<IsolatedRequest> => {
   const data = workerData as IsolatedRequest | IsolatedWarmup;
   let started: (request: IsolatedRequest) => void = () => {};
   const request = new Promise<IsolatedRequest>((resolve) => {
@@ -22,6 +23,7 @@ const requestOf = async (port: NonNullable<typeof parentPort>, controller: Abort
   port.on('message', (message: IsolatedCommand | IsolatedStart) => {
     if (message.type === 'abort') controller.abort();
     else if (message.type === 'start') started(message.request);
+    else if (message.type === 'aws-identity') answered(message);
   });
   if (!('warm' in data)) return data;
   await import(`./${data.warm}/index.js`).catch(() => undefined);
@@ -33,7 +35,12 @@ const start = async (): Promise<void> => {
   const port = parentPort;
   if (!port) return;
   const controller = new AbortController();
-  const request = await requestOf(port, controller);
+  // STS answers asked of the parent, by the number of the question.
+  const waiting = new Map<number, (outcome: Extract<IsolatedCommand, { type: 'aws-identity' }>['outcome']) => void>();
+  const request = await requestOf(port, controller, (message) => {
+    waiting.get(message.id)?.(message.outcome);
+    waiting.delete(message.id);
+  });
   const batch = createCallBatch((calls) => port.postMessage({ type: 'calls', calls } satisfies IsolatedMessage));
   const send = (message: IsolatedMessage): void => {
     batch.flush();
@@ -49,6 +56,17 @@ const start = async (): Promise<void> => {
   // Calls are counted here too, for a collector that reads its own figures.
   const calls = createCallRecorder();
   const shard = request.shard ? createShard(request.shard.k, request.shard.n) : undefined;
+  let asked = 0;
+  const ask = <K extends AwsIdentityAsk>(kind: K, principal: AwsPrincipal): ReturnType<AwsIdentities[K]> =>
+    new Promise((resolve) => {
+      const id = ++asked;
+      waiting.set(id, resolve);
+      send({ type: 'aws-identity', id, ask: kind, principal });
+    }) as ReturnType<AwsIdentities[K]>;
+  // The scan's roles and caller identities live in the parent, shared with the other AWS collector.
+  const awsIdentities: AwsIdentities | undefined = request.awsIdentities
+    ? { credentials: (principal) => ask('credentials', principal), callerIdentity: (principal) => ask('callerIdentity', principal) }
+    : undefined;
   const collector = collectorRegistry().find((c) => c.id === request.id);
   try {
     if (!collector) throw new Error(`no collector "${request.id}"`);
@@ -79,6 +97,7 @@ const start = async (): Promise<void> => {
       ...(request.progress ? { progress: { resources: (n: number) => send({ type: 'resources', n }), call: () => undefined } } : {}),
       ...(shard ? { shard } : {}),
       ...(request.shared ? { shared: request.shared } : {}),
+      ...(awsIdentities ? { awsIdentities } : {}),
     };
     const output = await collector.collect(ctx);
     send({ type: 'done', output, covered: shard?.covered() ?? [] });

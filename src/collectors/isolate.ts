@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { AwsIdentities, AwsPrincipal } from '../aws/identities.js';
 import type { PostureConfig } from '../config/types.js';
 import type { CollectorId, ResourceKind } from '../facts/types.js';
 import type { LogLevel } from '../util/logger.js';
@@ -20,18 +21,27 @@ export type IsolatedRequest = {
   progress: boolean;
   /** The shared steps' results (the AWS Organization's accounts): data, done once in the parent. */
   shared?: CollectContext['shared'];
+  /** The parent answers `aws-identity` messages: the scan's roles and caller identities (src/aws/identities.ts). */
+  awsIdentities?: true;
 };
+
+/** An STS answer the worker asks the parent for: the scan's, made once for every collector. */
+export type AwsIdentityAsk = keyof AwsIdentities;
 
 /** Messages from the worker: its log lines, calls and resource counts as they happen, then the outcome. */
 export type IsolatedMessage =
   | { type: 'log'; level: Exclude<LogLevel, 'silent'>; message: string }
   | { type: 'calls'; calls: [api: string, outcome: CallOutcome][] }
   | { type: 'resources'; n: number }
+  | { type: 'aws-identity'; id: number; ask: AwsIdentityAsk; principal: AwsPrincipal }
   | { type: 'done'; output: CollectorOutput; covered: string[] }
   | { type: 'error'; message: string };
 
-/** Messages to the worker. */
-export type IsolatedCommand = { type: 'abort' };
+/**
+ * Messages to the worker. An `aws-identity` answer may hold an assumed role's credentials: they
+ * cross in memory (postMessage) only, and are never logged.
+ */
+export type IsolatedCommand = { type: 'abort' } | { type: 'aws-identity'; id: number; outcome: Awaited<ReturnType<AwsIdentities[AwsIdentityAsk]>> };
 
 /** A worker started ahead of its collection gets this as its data, and its request as its first message. */
 export type IsolatedWarmup = { warm: CollectorId };
@@ -155,6 +165,7 @@ export const collectIsolated = (
     ...(ctx.shard ? { shard: { k: ctx.shard.k, n: ctx.shard.n } } : {}),
     progress: ctx.progress !== undefined,
     ...(ctx.shared ? { shared: ctx.shared } : {}),
+    ...(ctx.awsIdentities ? { awsIdentities: true as const } : {}),
   };
   return new Promise<CollectorOutput>((resolve, reject) => {
     const started = warm?.take(id);
@@ -186,6 +197,19 @@ export const collectIsolated = (
         case 'resources':
           ctx.progress?.resources(message.n);
           break;
+        case 'aws-identity': {
+          // Made (or reused) here, so that both AWS collectors' threads share one answer; the
+          // calls are recorded on this collector's recorder when it is the one that made them.
+          const identities = ctx.awsIdentities;
+          const { id: asked, ask, principal } = message;
+          const answer = identities
+            ? identities[ask](principal)
+            : Promise.resolve({ ok: false as const, failure: { reason: 'Unavailable', code: 'Unavailable', message: 'the scan shares no AWS identities' } });
+          void answer.then((outcome) => {
+            if (!settled) worker.postMessage({ type: 'aws-identity', id: asked, outcome } satisfies IsolatedCommand);
+          });
+          break;
+        }
         case 'done':
           // Units the worker's shard granted are granted here too, so the facts record them.
           for (const unit of message.covered) ctx.shard?.owns(unit);

@@ -1,3 +1,4 @@
+import { createScanIdentities } from '../aws/identities.js';
 import type { FactsDocument, SourceReport } from '../facts/types.js';
 import { collectIsolated, STOP_GRACE_MS, type WarmWorkers } from './isolate.js';
 import { shardOfUnit, unitIds } from './shard.js';
@@ -50,6 +51,8 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
   });
   // Work several collectors need (the AWS Organization's accounts) is done once for the scan.
   const steps = createSharedSteps();
+  // So is assuming each AWS role and asking each caller identity, whichever collector asks first.
+  const identities = createScanIdentities();
   const outcomes = await Promise.all(
     input.collectors.map(async (collector) => {
       const calls = createCallRecorder();
@@ -72,7 +75,8 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
         return { report, resources: [], excluded: [] };
       }
       try {
-        const own: CollectContext = { ...context, calls, logger, ...(progress ? { progress } : {}) };
+        const base: CollectContext = { ...context, calls, logger, ...(progress ? { progress } : {}) };
+        const own: CollectContext = { ...base, awsIdentities: identities.for(collector.id, base) };
         const sharedNotes: string[] = [];
         const work = (async () => {
           const { shared, notes } = await steps.resultsFor(collector, own);
@@ -90,7 +94,7 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
         ]);
         progress?.resources(output.resources.length);
         const gaps = output.gaps ?? [];
-        const notes = [...sharedNotes, ...(output.notes ?? [])];
+        const notes = [...sharedNotes, ...identities.notesFor(collector.id), ...(output.notes ?? [])];
         // A source that was still running at the deadline lost the calls it had not made; they are its gaps.
         if (expired) notes.push(`the scan's deadline of ${seconds(deadline?.ms ?? 0)} passed while this source was running`);
         const report: SourceReport = {

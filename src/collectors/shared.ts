@@ -24,7 +24,9 @@ export type SharedStep<K extends SharedStepId> = {
 /**
  * The explicit registry of shared steps. aws-iam and aws-s3 scan the same accounts: listing the
  * organization once for both keeps each (resource, API) to one call per scan. Each step's code is
- * loaded when it runs, so a scan without it loads no SDK for it.
+ * loaded when it runs, so a scan without it loads no SDK for it. Assuming each account's role and
+ * asking the caller identity are shared too, but on demand (src/aws/identities.ts): whether a
+ * collector needs them, and when its credentials expire, is known only as it runs.
  */
 export const sharedStepRegistry = (): { [K in SharedStepId]: SharedStep<K> } => ({
   'aws-accounts': {

@@ -1,3 +1,4 @@
+import type { AwsIdentities } from '../aws/identities.js';
 import type { PostureConfig } from '../config/types.js';
 import type { ApiStats, CollectorId, CoverageGap, Resource, ResourceKind, SourceStatus } from '../facts/types.js';
 import type { Logger } from '../util/logger.js';
@@ -72,6 +73,8 @@ export type CollectContext = {
   shard?: Shard;
   /** The results of the shared steps the collector names in `shares`, done once for the scan (see src/collectors/shared.ts). */
   shared?: Partial<SharedResults>;
+  /** The scan's STS answers: each role assumed and each caller identity asked once for every AWS collector (see src/aws/identities.ts). */
+  awsIdentities?: AwsIdentities;
 };
 
 export type CollectorOutput = {

@@ -1,5 +1,4 @@
 import { IAMClient, type GroupDetail, type RoleDetail, type Tag, type UserDetail } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { forEachAccount } from '../../aws/accounts.js';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
 import { configuredRegion, createAwsSession, type AwsTuning } from '../../aws/session.js';
@@ -201,8 +200,8 @@ const collectAccount = async (ctx: CollectContext, settings: AwsSettings, tuning
   try {
     const notes: string[] = [];
     const gaps: CoverageGap[] = [];
-    const sts = session.client(STSClient, 'sts', home);
-    const caller = await session.call('sts', 'GetCallerIdentity', (o) => sts.send(new GetCallerIdentityCommand({}), o));
+    // Asked once for the scan when aws-s3 needs it too (src/aws/identities.ts).
+    const caller = await session.callerIdentity();
     if (!caller.ok) {
       const failure = identityFailure(caller.failure, settings.roleArn);
       const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(settings.roleArn ?? '')?.[1];

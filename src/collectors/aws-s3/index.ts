@@ -1,9 +1,9 @@
 import { GetBucketLocationCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import { forEachAccount } from '../../aws/accounts.js';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
+import type { CallerIdentity } from '../../aws/identities.js';
 import { createAwsSession, type AwsSession, type AwsTuning, type Outcome } from '../../aws/session.js';
 import { awsSettings } from '../../aws/settings.js';
 import { isUnknown, unknown, type CoverageGap, type Resource, type Unknown } from '../../facts/types.js';
@@ -93,10 +93,9 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
 
   // Who we are: the account id names the account block's owner and tells other accounts' buckets
   // apart. Asked only when an enabled rule depends on it.
-  const identity: Outcome<{ Account?: string; Arn?: string }> | undefined =
-    plan.accountBlock || plan.bucketApis.some((entry) => entry.operation === 'GetBucketReplication')
-      ? await session.call('sts', 'GetCallerIdentity', ({ abortSignal }) => session.client(STSClient, 'sts', run.homeRegion).send(new GetCallerIdentityCommand({}), { abortSignal }))
-      : undefined;
+  // Asked once for the scan when aws-iam needs it too (src/aws/identities.ts).
+  const identity: Outcome<CallerIdentity> | undefined =
+    plan.accountBlock || plan.bucketApis.some((entry) => entry.operation === 'GetBucketReplication') ? await session.callerIdentity() : undefined;
   if (identity && !identity.ok && ['NoCredentials', 'InvalidCredentials'].includes(identity.failure.reason)) {
     return { status: 'failed', resources: [], endpoint, reason: `${identity.failure.reason}: ${identity.failure.message}`, gaps: [gapFrom('aws', ['*'], identity.failure)] };
   }
