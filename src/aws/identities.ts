@@ -36,6 +36,8 @@ export type ScanIdentities = {
   for: (collector: CollectorId, ctx: Payer) => AwsIdentities;
   /** For the coverage notes of `collector`: the STS answers it used that another collector's calls paid for. */
   notesFor: (collector: CollectorId) => string[];
+  /** Starts loading the STS client, so that the first question, at the start of the AWS sources, waits for no module. */
+  preload: () => void;
 };
 
 /**
@@ -89,6 +91,10 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
   const callers = new Map<string, Entry<CallerIdentity>>();
   /** collector → `api\0payer` → the principals whose answers it reused. */
   const reused = new Map<CollectorId, Map<string, Set<string>>>();
+  // The STS client is loaded once, on the first question or ahead of it (preload).
+  const load = () => Promise.all([import('./session.js'), import('@aws-sdk/client-sts')]);
+  let sts: ReturnType<typeof load> | undefined;
+  const loadSts = (): ReturnType<typeof load> => (sts ??= load());
   const remember = (collector: CollectorId, api: string, payer: CollectorId, key: string): void => {
     if (payer === collector) return;
     let byApi = reused.get(collector);
@@ -101,7 +107,7 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
 
   const assume = (ctx: Payer, principal: AwsPrincipal): Promise<Outcome<TemporaryCredentials>> =>
     settled('AssumeRole', async () => {
-      const [{ createAwsSession }, { AssumeRoleCommand, STSClient }] = await Promise.all([import('./session.js'), import('@aws-sdk/client-sts')]);
+      const [{ createAwsSession }, { AssumeRoleCommand, STSClient }] = await loadSts();
       // The role is assumed with the base credentials: a session without the role.
       const session = createAwsSession(ctx, settingsOf(principal, false), principal.region);
       try {
@@ -166,7 +172,7 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
         let entry = callers.get(key);
         if (!entry) {
           const result = settled('GetCallerIdentity', async () => {
-            const [{ createAwsSession }, { GetCallerIdentityCommand, STSClient }] = await Promise.all([import('./session.js'), import('@aws-sdk/client-sts')]);
+            const [{ createAwsSession }, { GetCallerIdentityCommand, STSClient }] = await loadSts();
             // Through the role, its credentials from this broker: assumed once for the scan too.
             const session = createAwsSession({ ...ctx, awsIdentities: identities }, settingsOf(principal, true), principal.region);
             try {
@@ -188,6 +194,10 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
 
   return {
     for: forCollector,
+    preload: () => {
+      // A failure to load surfaces on the first question, with that question's context.
+      loadSts().catch(() => undefined);
+    },
     notesFor: (collector) =>
       [...(reused.get(collector) ?? new Map<string, Set<string>>())].map(([slot, keys]) => {
         const [api, payer] = slot.split('\0') as [string, string];

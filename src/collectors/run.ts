@@ -53,6 +53,7 @@ export const runCollectors = async (input: RunCollectorsInput): Promise<FactsDoc
   const steps = createSharedSteps();
   // So is assuming each AWS role and asking each caller identity, whichever collector asks first.
   const identities = createScanIdentities();
+  if (input.collectors.some((collector) => collector.id.startsWith('aws-'))) identities.preload();
   const outcomes = await Promise.all(
     input.collectors.map(async (collector) => {
       const calls = createCallRecorder();
