@@ -203,7 +203,10 @@ const readLargeJson = (file: string, type: DocumentType): unknown => {
     return readJsonObjectFile(file, type === 'result' ? { element: createResultSharing() } : {});
   } catch (error) {
     if (error instanceof JsonSyntaxError) throw new PostureError('document-invalid', `not valid JSON: ${error.message}`, { file, line: error.line });
-    throw readFailure(file, error);
+    // One value longer than a string can be (the document is read a value at a time).
+    if (error instanceof RangeError) throw new PostureError('document-invalid', `holds a value too large to read: ${error.message}`, { file });
+    if ((error as NodeJS.ErrnoException).code !== undefined) throw readFailure(file, error);
+    throw error;
   }
 };
 

@@ -1,8 +1,4 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Finding } from '../engine/types.js';
-import type { RegisterEntry, RegisterRule, RiskEntry } from '../threat-model/types.js';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * An element hook for reading a result document (see readJsonObjectFile) that gives back the
@@ -13,85 +9,74 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  */
 export const createResultSharing = (): ((member: string, value: unknown) => unknown) => {
   const strings = new Map<string, string>();
-  const text = <T extends string | undefined>(value: T): T => {
-    if (value === undefined) return value;
+  const text = (value: unknown): unknown => {
+    if (typeof value !== 'string') return value;
     const held = strings.get(value);
-    if (held !== undefined) return held as T;
+    if (held !== undefined) return held;
     strings.set(value, value);
     return value;
   };
   // Small values shared by their JSON text: resources, CSF references, threat and attacker lists.
+  // The text is only where to look: one held value stands for another only if they are equal
+  // (JSON text says 0 for -0, and null for what parsed as Infinity).
   const values = new Map<string, unknown>();
-  const shared = <T>(kind: string, value: T): T => {
+  const shared = (kind: string, value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value;
     const key = `${kind}\u0000${JSON.stringify(value)}`;
     const held = values.get(key);
-    if (held !== undefined) return held as T;
-    values.set(key, value);
+    if (held !== undefined && isDeepStrictEqual(held, value)) return held;
+    if (held === undefined) values.set(key, value);
     return value;
   };
-  const noEvidence = Object.freeze([]) as unknown as Finding['evidence'];
+  // Only members that are there are replaced: a missing one stays missing, for the schema to report.
+  const each = (target: Record<string, unknown>, names: readonly string[], share: (value: unknown, name: string) => unknown): void => {
+    for (const name of names) if (Object.hasOwn(target, name)) target[name] = share(target[name], name);
+  };
+  const noEvidence: readonly never[] = Object.freeze([]);
   // Register cells come asset by asset: an asset's entries, by rule, for its next cells.
   let registerAsset: string | undefined;
-  let entries = new Map<string, RegisterRule>();
+  let entries = new Map<string, Record<string, unknown>>();
 
-  const finding = (f: Mutable<Finding>): Finding => {
-    f.ruleId = text(f.ruleId);
-    f.status = text(f.status);
-    f.severity = text(f.severity);
-    f.title = text(f.title);
-    f.resource = shared('resource', f.resource);
-    f.csf = shared('csf', f.csf);
-    f.threats = shared('threats', f.threats);
+  const finding = (f: Record<string, unknown>): void => {
+    each(f, ['ruleId', 'status', 'severity', 'title'], text);
+    each(f, ['resource', 'csf', 'threats'], (value, name) => shared(name, value));
     if (Array.isArray(f.evidence) && f.evidence.length === 0) f.evidence = noEvidence;
-    return f;
   };
 
-  const risk = (r: Mutable<RiskEntry>): RiskEntry => {
-    r.ruleId = text(r.ruleId);
-    r.title = text(r.title);
-    r.asset = text(r.asset);
-    r.severity = text(r.severity);
-    r.classification = text(r.classification);
-    r.exposure = text(r.exposure);
-    r.band = text(r.band);
-    r.state = text(r.state);
-    r.formula = text(r.formula);
-    r.resource = shared('risk-resource', r.resource);
-    r.threats = shared('threats', r.threats);
-    return r;
+  const risk = (r: Record<string, unknown>): void => {
+    each(r, ['ruleId', 'title', 'asset', 'severity', 'classification', 'exposure', 'band', 'state', 'formula'], text);
+    each(r, ['resource', 'threats'], (value, name) => shared(`risk-${name}`, value));
   };
 
-  const cell = (c: Mutable<RegisterEntry>): RegisterEntry => {
+  const cell = (c: Record<string, unknown>): void => {
     if (c.asset !== registerAsset) {
-      registerAsset = c.asset;
+      registerAsset = typeof c.asset === 'string' ? c.asset : undefined;
       entries = new Map();
     }
-    c.asset = text(c.asset);
-    c.status = text(c.status);
-    c.attackers = shared('attackers', c.attackers);
-    if (!Array.isArray(c.rules)) return c;
-    c.rules = c.rules.map((rule) => {
-      if (rule === null || typeof rule !== 'object') return rule;
-      const earlier = entries.get(rule.ruleId);
-      if (earlier && isDeepStrictEqual(earlier, rule)) return earlier;
-      rule.ruleId = text(rule.ruleId);
-      rule.title = text(rule.title);
-      rule.severity = text(rule.severity);
-      rule.status = text(rule.status);
-      rule.counts = shared('counts', rule.counts);
-      entries.set(rule.ruleId, rule);
-      return rule;
+    each(c, ['asset', 'status'], text);
+    each(c, ['attackers'], (value) => shared('attackers', value));
+    if (!Array.isArray(c.rules)) return;
+    c.rules = c.rules.map((rule: unknown) => {
+      if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) return rule;
+      const entry = rule as Record<string, unknown>;
+      if (typeof entry.ruleId !== 'string') return entry;
+      const earlier = entries.get(entry.ruleId);
+      if (earlier && isDeepStrictEqual(earlier, entry)) return earlier;
+      each(entry, ['ruleId', 'title', 'severity', 'status'], text);
+      each(entry, ['counts'], (value) => shared('counts', value));
+      entries.set(entry.ruleId, entry);
+      return entry;
     });
-    return c;
   };
 
   // The document is validated after it is read: an element of the wrong shape is passed through
   // for the schema to describe, and nothing here may throw on it.
   return (member, value) => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-    if (member === 'findings') return finding(value as Finding);
-    if (member === 'risks') return risk(value as RiskEntry);
-    if (member === 'threatRegister') return cell(value as RegisterEntry);
+    const element = value as Record<string, unknown>;
+    if (member === 'findings') finding(element);
+    else if (member === 'risks') risk(element);
+    else if (member === 'threatRegister') cell(element);
     return value;
   };
 };

@@ -31,6 +31,13 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 const NEWLINE = 0x0a;
 
+// An unclosed value up to this long is parsed again to find where its error is.
+const REPARSE_MAX_CHARS = 16 * 1024 * 1024;
+
+/** Letters, digits, `+`, `-` and `.`: what a number or a literal is made of (JSON.parse judges the rest). */
+const isScalarChar = (code: number): boolean =>
+  (code >= 0x30 && code <= 0x39) || (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || code === 0x2b || code === 0x2d || code === 0x2e;
+
 const isSpace = (code: number): boolean => code === 0x20 || code === NEWLINE || code === 0x0d || code === 0x09;
 
 /**
@@ -43,7 +50,7 @@ const isSpace = (code: number): boolean => code === 0x20 || code === NEWLINE || 
 export const readJsonObjectFile = (file: string, options: JsonReadOptions = {}): Record<string, unknown> => {
   const fd = openSync(file, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(options.chunkBytes ?? 4 * 1024 * 1024);
+    const buffer = Buffer.allocUnsafe(Math.max(1, options.chunkBytes ?? 4 * 1024 * 1024));
     const decoder = new StringDecoder('utf8');
     const reader = createReader(options.element);
     for (;;) {
@@ -75,6 +82,12 @@ type State =
  */
 const createReader = (element: JsonReadOptions['element']) => {
   const out: Record<string, unknown> = {};
+  // As JSON.parse does: every member an own property, "__proto__" too (an assignment would set
+  // the object's prototype instead); a later member of the same name replaces an earlier one.
+  const define = (name: string, value: unknown): void => {
+    Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
+  };
+  let members = 0;
   let state: State = 'start';
   let line = 1;
   let member = '';
@@ -118,7 +131,7 @@ const createReader = (element: JsonReadOptions['element']) => {
       array.push(element ? element(member, value) : value);
       state = 'after-element';
     } else {
-      out[member] = parse(text, startLine);
+      define(member, parse(text, startLine));
       state = 'after-member';
     }
   };
@@ -138,22 +151,22 @@ const createReader = (element: JsonReadOptions['element']) => {
               pieces.push(chunk.slice(from, i + 1));
               finishValue();
             }
-          } else if (code === NEWLINE) line++;
+          } else if (code < 0x20) fail(`Bad control character in string literal (in the value at ${pointer()}, from line ${startLine})`, line);
+          continue;
+        }
+        if (depth === 0) {
+          // A scalar (a number, true, false, null) ends at the first character that cannot be
+          // part of one; that character belongs to the level above.
+          if (isScalarChar(code)) continue;
+          pieces.push(chunk.slice(from, i));
+          finishValue();
+          i--;
           continue;
         }
         if (code === QUOTE) inString = true;
         else if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
-        else if (code === CLOSE_BRACE || code === CLOSE_BRACKET || code === COMMA || isSpace(code)) {
-          if (code === CLOSE_BRACE || code === CLOSE_BRACKET) depth--;
-          if (code === NEWLINE) line++;
-          // A scalar ends at the first delimiter after it; a container at its closing bracket.
-          if (depth < 0 || (depth === 0 && (code === COMMA || isSpace(code)))) {
-            depth = 0;
-            pieces.push(chunk.slice(from, i));
-            finishValue();
-            i--; // the delimiter belongs to the level above
-            if (code === NEWLINE) line--;
-          } else if (depth === 0 && (code === CLOSE_BRACE || code === CLOSE_BRACKET)) {
+        else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+          if (--depth === 0) {
             pieces.push(chunk.slice(from, i + 1));
             finishValue();
           }
@@ -161,11 +174,16 @@ const createReader = (element: JsonReadOptions['element']) => {
         continue;
       }
       if (naming) {
+        if (code < 0x20) fail('Bad control character in a member name', line);
         if (escaped) escaped = false;
         else if (code === BACKSLASH) escaped = true;
         else if (code === QUOTE) {
           nameText += chunk.slice(from, i + 1);
-          member = parse(nameText, line) as string;
+          try {
+            member = JSON.parse(nameText) as string;
+          } catch (error) {
+            fail(`${(error as Error).message} (in a member name)`, line);
+          }
           naming = false;
           state = 'colon';
         }
@@ -182,7 +200,7 @@ const createReader = (element: JsonReadOptions['element']) => {
           state = 'name';
           break;
         case 'name':
-          if (code === CLOSE_BRACE && Object.keys(out).length === 0) state = 'end';
+          if (code === CLOSE_BRACE && members === 0) state = 'end';
           else if (code === QUOTE) {
             naming = true;
             nameText = '';
@@ -194,10 +212,10 @@ const createReader = (element: JsonReadOptions['element']) => {
           state = 'value';
           break;
         case 'value':
-          if (Object.hasOwn(out, member)) fail(`member "${member}" appears twice`, line);
+          members++;
           if (code === OPEN_BRACKET) {
             array = [];
-            out[member] = array;
+            define(member, array);
             state = 'element';
           } else startValue(code);
           break;
@@ -239,7 +257,14 @@ const createReader = (element: JsonReadOptions['element']) => {
 
   const end = (): Record<string, unknown> => {
     if (collecting && !inString && depth === 0) finishValue();
-    if (state !== 'end') throw new JsonSyntaxError('Unexpected end of JSON input', line);
+    if (collecting) {
+      // A value that never closes: a stray bracket or quote inside it, or a file cut short. The
+      // parser finds where, within a value of a size it can take; else the value is named.
+      const text = pieces.join('');
+      if (text.length <= REPARSE_MAX_CHARS) parse(text, startLine);
+      fail(`Unexpected end of JSON input (in the value at ${pointer()}, from line ${startLine})`, startLine);
+    }
+    if (state !== 'end') fail('Unexpected end of JSON input', line);
     return out;
   };
 

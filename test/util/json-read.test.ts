@@ -49,13 +49,27 @@ describe('readJsonObjectFile: a top-level object read in chunks, member by membe
     assert.deepEqual(read, { findings: [{ id: 1, seen: true }, { id: 2, seen: true }], other: [3], summary: { total: 2 } });
   });
 
+  it('keeps "__proto__" as an own member and the last of two members of one name, as JSON.parse does', () => {
+    for (const text of ['{"__proto__":1}', '{"__proto__":{"findings":[1]}}', '{"__pro\\u0074o__":[1,2]}', '{"a":1,"a":[2]}', '{"a":[1],"a":2}']) {
+      const file = write('proto.json', text);
+      for (const chunkBytes of [1, 3, 1 << 20]) {
+        const read = readJsonObjectFile(file, { chunkBytes });
+        assert.deepEqual(read, JSON.parse(text), `${text}, chunks of ${chunkBytes}`);
+        assert.equal(Object.getPrototypeOf(read), Object.prototype);
+        assert.deepEqual(Object.keys(read), Object.keys(JSON.parse(text) as object));
+      }
+    }
+  });
+
   const failures: [string, string, RegExp, number][] = [
     ['truncated in an element', '{\n  "a": [\n    {"b": 1},\n    {"b":', /end of JSON input/, 4],
     ['truncated after a member', '{\n  "a": 1,\n', /end of JSON input/, 3],
     ['a bad element', '{\n  "a": [\n    1,\n    {"b": nope}\n  ]\n}', /JSON/, 4],
     ['not an object', '[1, 2]', /not a JSON object/, 1],
     ['a missing comma', '{\n  "a": 1\n  "b": 2\n}', /expected "," or "}"/, 3],
-    ['a duplicate member', '{"a": 1, "a": 2}', /appears twice/, 1],
+    ['a raw line break in a string', '{\n  "a": "x\n}\n\n\n', /control character/, 2],
+    ['a stray quote in an array', '{"a":[1"2,\n3,\n4]}\n', /expected "," or "\]"/, 1],
+    ['a trailing comma after "__proto__"', '{"__proto__":1,}', /member name/, 1],
     ['text after the end', '{"a": 1}\n\n x', /after the end/, 3],
   ];
   for (const [name, text, message, line] of failures) {
