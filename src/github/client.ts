@@ -116,7 +116,13 @@ export const createOctokit = (options: CreateOctokitOptions): GithubClient => {
   // Node 20's fetch ignores the proxy variables: a proxy-aware fetch when they are set.
   const baseFetch = proxyFetch(options.env ?? process.env) ?? fetch;
   const timedFetch: typeof fetch = (input, init) => {
-    const signals = [AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : []), ...(init?.signal ? [init.signal] : [])];
+    // Not AbortSignal.timeout: on Node 20 a timeout signal that only AbortSignal.any refers to can
+    // be garbage-collected before it fires, and the attempt then waits for as long as the server
+    // holds it. The timer here holds its controller until it fires (after the body, which the
+    // timeout also covers, has been read or not); unref'd, it keeps no process alive.
+    const timeout = new AbortController();
+    setTimeout(() => timeout.abort(new DOMException(`the request took longer than ${options.timeoutMs} ms`, 'TimeoutError')), options.timeoutMs).unref();
+    const signals = [timeout.signal, ...(options.signal ? [options.signal] : []), ...(init?.signal ? [init.signal] : [])];
     return baseFetch(input, { ...init, signal: AbortSignal.any(signals) });
   };
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import Bottleneck from 'bottleneck';
 import { createOctokit, webOriginOf, type CreateOctokitOptions, type RequestOutcome } from '../../../src/github/client.js';
 import { createLogger } from '../../../src/util/logger.js';
@@ -89,6 +91,22 @@ describe('github client (createOctokit)', () => {
     assert.equal(answer.status, 200);
     assert.ok(performance.now() - started < 400, 'the slow attempt was not cut short');
     assert.equal(outcomes[0]?.retries, 1);
+  });
+
+  it('times an attempt out while the garbage collector runs, rather than waiting for a held answer', async () => {
+    // Node 20 let a timeout signal that only AbortSignal.any held be collected before it fired:
+    // under garbage collection the attempt then waited for the server. The collector is run as
+    // often as it can be while the fake holds the answer for ten times the timeout.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    fake = await start([{ kind: 'slow', delayMs: 2000, route: 'GET /orgs/{org}' }]);
+    const outcomes: RequestOutcome[] = [];
+    const collecting = setInterval(gc, 10);
+    try {
+      await assert.rejects(client(fake, outcomes, { timeoutMs: 200, retries: 0 }).rest.orgs.get({ org: 'orbit-labs' }), /longer than 200 ms|timed out|abort/i);
+    } finally {
+      clearInterval(collecting);
+    }
   });
 
   it('names GraphQL calls by their operation', async () => {
