@@ -3,11 +3,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { createAwsIamCollector } from '../../src/collectors/aws-iam/index.js';
+import { createAwsS3Collector } from '../../src/collectors/aws-s3/index.js';
 import { runCollectors } from '../../src/collectors/run.js';
 import type { ResultDocument } from '../../src/engine/types.js';
 import type { FactsDocument, Resource } from '../../src/facts/types.js';
 import { accountRegions, DEFAULT_REGIONS } from '../support/fake-aws/account.js';
-import { awsEnvFor, DEMO_AWS_IAM, ESTATE_REGIONS, withEnv } from '../support/fake-aws/index.js';
+import { awsEnvFor, DEMO_AWS_IAM, ESTATE_REGIONS, startFixtureAws, withEnv, type FixtureFakeOptions } from '../support/fake-aws/index.js';
+import { demoS3Service } from '../support/fake-aws/s3.js';
 import { startOrganizationAws, type OrganizationFake } from '../support/fake-aws/organizations.js';
 import { tempTree } from '../support/temp.js';
 import { collect, FAST, kindProblems, testContext, withFake } from './aws-iam/helpers.js';
@@ -111,6 +113,43 @@ describe('--aws-regions all: the regions enabled in each account (account:ListRe
       // Findings stand for every enabled region, and for none other.
       const guardduty = result.findings.filter((f) => f.ruleId === 'guardduty-enabled').map((f) => f.resource.id).sort();
       assert.deepEqual(guardduty, [...ESTATE_ENABLED.map((r) => `aws:${FIRST}:${r}`), ...SECOND_ENABLED.map((r) => `aws:${SECOND}:${r}`)].sort());
+    });
+  });
+
+  describe('aws-s3 alone, the demo account', () => {
+    const scanS3 = async (options: Partial<FixtureFakeOptions>) => {
+      const fake = await startFixtureAws({ fixtures: DEMO_AWS_IAM, extraServices: { s3: demoS3Service() }, ...options });
+      const restore = withEnv({ ...awsEnvFor(fake.url), AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined });
+      try {
+        const ctx = testContext({ options: { awsRegions: 'all' }, needs: { 'aws.s3.bucket': ['defaultEncryption'] } });
+        const { calls: _calls, logLines: _lines, ...context } = ctx;
+        const facts = await runCollectors({ collectors: [createAwsS3Collector({ tuning: FAST })], context, tool: { name: 'posture', version: 'test' }, targets: { path: '.', treeId: 'test' } });
+        return { facts, fake, source: facts.sources[0] };
+      } finally {
+        restore();
+        await fake.close();
+      }
+    };
+    const bucketRegions = (facts: FactsDocument): string[] => facts.resources.filter((r) => r.kind === 'aws.s3.bucket').map((r) => r.scope?.region ?? '').sort();
+
+    it('examines the buckets of the enabled regions only; the others are left out with a note, not a gap', async () => {
+      const { facts, fake, source } = await scanS3({ regions: accountRegions({ only: ['us-east-1', 'eu-west-1'] }) });
+      assert.deepEqual(bucketRegions(facts), ['eu-west-1', 'eu-west-1', 'eu-west-1', 'eu-west-1', 'eu-west-1', 'us-east-1']);
+      assert.equal(fake.account.requests.length, 1);
+      assert.equal(source?.calls.byApi['account.ListRegions']?.calls, 1);
+      assert.equal(source?.status, 'complete', JSON.stringify(source?.gaps));
+      assert.ok(source?.notes.includes('3 bucket(s) in regions not enabled in the account (account:ListRegions) were not examined'), JSON.stringify(source?.notes));
+      // No call went to a region that is not enabled.
+      assert.deepEqual([...new Set(fake.calls.filter((c) => c.service === 's3' && c.operation !== 'ListAllMyBuckets').map((c) => c.region))].sort(), ['eu-west-1', 'us-east-1']);
+    });
+
+    it('ListRegions denied: every bucket is examined, as without --aws-regions, and a gap names account:ListRegions', async () => {
+      const { facts, source } = await scanS3({ regions: accountRegions({ only: ['us-east-1', 'eu-west-1'] }), faults: [{ service: 'account', kind: 'access-denied' }] });
+      assert.equal(bucketRegions(facts).length, 9);
+      // No enabled rule needs the account id here, so none was asked: the gap is on the account the credentials reach, `aws`.
+      assert.deepEqual(source?.gaps.map((g) => `${g.resource} ${g.attributes.join(',')} ${g.reason} ${g.permission}`), ['aws regions AccessDenied account:ListRegions']);
+      assert.ok(source?.notes.some((n) => n.includes('the enabled regions could not be listed') && n.includes('every bucket was examined')), JSON.stringify(source?.notes));
+      assert.equal(source?.calls.byApi['account.ListRegions']?.errors, 1);
     });
   });
 
