@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { AccountClient } from '@aws-sdk/client-account';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -114,6 +115,21 @@ describe('--aws-regions all: the regions enabled in each account (account:ListRe
       const guardduty = result.findings.filter((f) => f.ruleId === 'guardduty-enabled').map((f) => f.resource.id).sort();
       assert.deepEqual(guardduty, [...ESTATE_ENABLED.map((r) => `aws:${FIRST}:${r}`), ...SECOND_ENABLED.map((r) => `aws:${SECOND}:${r}`)].sort());
     });
+  });
+
+  it("the Account API is global: whatever region its client is built for, the SDK's rules send it to the partition's global endpoint", () => {
+    const client = new AccountClient({ region: 'eu-west-1' });
+    try {
+      const resolve = (region: string) => {
+        const endpoint = client.config.endpointProvider({ Region: region, UseFIPS: false, UseDualStack: false });
+        return [endpoint.url.href, (endpoint.properties?.authSchemes as { signingRegion?: string }[] | undefined)?.[0]?.signingRegion];
+      };
+      assert.deepEqual(resolve('eu-west-1'), ['https://account.us-east-1.amazonaws.com/', 'us-east-1']);
+      assert.deepEqual(resolve('ap-southeast-2'), ['https://account.us-east-1.amazonaws.com/', 'us-east-1']);
+      assert.deepEqual(resolve('cn-north-1'), ['https://account.cn-northwest-1.amazonaws.com.cn/', 'cn-northwest-1']);
+    } finally {
+      client.destroy();
+    }
   });
 
   describe('aws-s3 alone, the demo account', () => {
