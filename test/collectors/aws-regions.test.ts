@@ -6,12 +6,14 @@ import { main } from '../../src/cli/main.js';
 import { createAwsIamCollector } from '../../src/collectors/aws-iam/index.js';
 import { createAwsS3Collector } from '../../src/collectors/aws-s3/index.js';
 import { runCollectors } from '../../src/collectors/run.js';
+import { shardOfUnit } from '../../src/collectors/shard.js';
 import type { ResultDocument } from '../../src/engine/types.js';
 import type { FactsDocument, Resource } from '../../src/facts/types.js';
 import { accountRegions, DEFAULT_REGIONS } from '../support/fake-aws/account.js';
 import { awsEnvFor, DEMO_AWS_IAM, ESTATE_REGIONS, startFixtureAws, withEnv, type FixtureFakeOptions } from '../support/fake-aws/index.js';
 import { demoS3Service } from '../support/fake-aws/s3.js';
 import { startOrganizationAws, type OrganizationFake } from '../support/fake-aws/organizations.js';
+import { runInProcess } from '../support/cli.js';
 import { tempTree } from '../support/temp.js';
 import { collect, FAST, kindProblems, testContext, withFake } from './aws-iam/helpers.js';
 
@@ -129,6 +131,41 @@ describe('--aws-regions all: the regions enabled in each account (account:ListRe
       assert.deepEqual(resolve('cn-north-1'), ['https://account.cn-northwest-1.amazonaws.com.cn/', 'cn-northwest-1']);
     } finally {
       client.destroy();
+    }
+  });
+
+  it('--shard K/N with regions: [all]: each enabled region is a unit of one shard, and the merged shards equal the unsharded collection', async () => {
+    const fake = await startOrganizationAws({ fixtures: DEMO_AWS_IAM, shiftTimesTo: new Date(), accounts: [], s3: true, regions: { [FIRST]: ESTATE_REGIONS, [SECOND]: SECOND_REGIONS } });
+    const tree = tempTree({
+      'posture.yaml': `aws:\n  regions: [all]\n  accounts:\n    - id: '${FIRST}'\n      roleArn: ${roleOf(FIRST)}\n    - id: '${SECOND}'\n      roleArn: ${roleOf(SECOND)}\n`,
+      'tree/README.md': '# x\n',
+    });
+    const restore = withEnv({ ...awsEnvFor(fake.url), AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+    try {
+      const n = 3;
+      const scanTime = new Date().toISOString();
+      const files = Array.from({ length: n + 1 }, (_, k) => path.join(tree.dir, `shard-${k}.json`));
+      for (let k = 0; k <= n; k++) {
+        const args = ['collect', 'tree', '--sources', 'aws-iam,aws-s3', '--scan-time', scanTime, ...(k > 0 ? ['--shard', `${k}/${n}`] : []), '--log-level', 'silent', '--out', files[k] as string];
+        assert.equal((await runInProcess(args, process.env, tree.dir)).code, 0, `shard ${k}`);
+      }
+      const read = (file: string): FactsDocument => JSON.parse(readFileSync(file, 'utf8')) as FactsDocument;
+      const shards = files.slice(1).map(read);
+      const units = shards.flatMap((shard) => shard.shard?.units ?? []);
+      const regionUnits = (account: string): string[] => units.filter((u) => u.startsWith(`aws:${account}:`)).map((u) => u.split(':')[2] ?? '').sort();
+      assert.deepEqual(regionUnits(FIRST), ESTATE_ENABLED);
+      assert.deepEqual(regionUnits(SECOND), SECOND_ENABLED);
+      for (const shard of shards) for (const unit of shard.shard?.units ?? []) assert.equal(shardOfUnit(unit, n), shard.shard?.k, unit);
+      const merged = path.join(tree.dir, 'merged.json');
+      assert.equal((await runInProcess(['merge', ...files.slice(1), '--out', merged, '--log-level', 'silent'], process.env, tree.dir)).code, 0);
+      const resources = (facts: FactsDocument): string[] => facts.resources.map((r) => JSON.stringify(r)).sort();
+      const [whole, fromShards] = [read(files[0] as string), read(merged)];
+      assert.deepEqual(resources(fromShards), resources(whole));
+      assert.equal(whole.resources.filter((r) => r.kind === 'aws.region').length, ESTATE_ENABLED.length + SECOND_ENABLED.length);
+    } finally {
+      restore();
+      await fake.close();
+      tree.cleanup();
     }
   });
 
