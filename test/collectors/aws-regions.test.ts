@@ -238,6 +238,19 @@ describe('--aws-regions all: the regions enabled in each account (account:ListRe
       }
     });
 
+    it('a throttled ListRegions is retried by the SDK and recorded as one call with its throttles', async () => {
+      const { fake, stop } = await withFake({ faults: [{ service: 'account', kind: 'throttle', times: 2 }] });
+      try {
+        const ctx = testContext({ options: { awsRegions: 'all' }, needs: { 'aws.region': ['trails'] } });
+        const output = await collect(ctx);
+        assert.deepEqual(regionIds(output.resources, '111122223333'), ESTATE_ENABLED);
+        assert.deepEqual(fake.calls.filter((c) => c.service === 'account').map((c) => [c.status, c.attempt]), [[429, 1], [429, 2], [200, 3]]);
+        assert.deepEqual(ctx.calls.snapshot().byApi['account.ListRegions'], { ...ctx.calls.snapshot().byApi['account.ListRegions'], calls: 1, retries: 2, throttles: 2, errors: 0 });
+      } finally {
+        await stop();
+      }
+    });
+
     for (const { fault, reason } of [
       { fault: 'access-denied' as const, reason: 'AccessDenied' },
       { fault: 'server-error' as const, reason: 'ServiceError' },
