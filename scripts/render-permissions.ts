@@ -70,6 +70,11 @@ export const collectorOfSid = (sid: string): string =>
  * (not the role the collectors read each account with).
  */
 const SETTING_STATEMENTS: Record<string, { title: string; grantee: string }> = {
+  PostureAwsRegions: {
+    title: '--aws-regions all',
+    grantee:
+      'Only with `--aws-regions all` (or `aws.regions: [all]` in `posture.yaml`). Grant it with the statements above, to the role posture reads each account with: it lists the regions enabled in that account, which both AWS collectors then scan. Without it, aws-iam checks the SDK\'s region only, aws-s3 examines every bucket, and the coverage section names `account:ListRegions`.',
+  },
   PostureAwsOrganizations: {
     title: 'aws.organization',
     grantee:

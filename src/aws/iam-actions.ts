@@ -27,6 +27,8 @@ export const IAM_ACTIONS: Record<string, ActionEntry> = {
   // Asked with the credentials posture runs with, in the organization's management account or a
   // delegated administrator account; each account is then read through its own role.
   'organizations.ListAccounts': { action: 'organizations:ListAccounts', purpose: 'the accounts of the AWS Organization to scan' },
+  // Asked through each account's role, once per account for both AWS collectors, only for --aws-regions all.
+  'account.ListRegions': { action: 'account:ListRegions', purpose: 'the regions enabled in the account, for --aws-regions all: once per account for both AWS collectors' },
   'iam.GenerateCredentialReport': { action: 'iam:GenerateCredentialReport', purpose: 'requesting a fresh credential report' },
   'iam.GetCredentialReport': { action: 'iam:GetCredentialReport', purpose: 'passwords, MFA and access keys of every user and the root user' },
   'iam.GetAccountPasswordPolicy': { action: 'iam:GetAccountPasswordPolicy', purpose: 'the account password policy' },

@@ -26,6 +26,8 @@ export type CallerIdentity = { Account?: string; Arn?: string };
 export type AwsIdentities = {
   credentials: (principal: AwsPrincipal) => Promise<Outcome<TemporaryCredentials>>;
   callerIdentity: (principal: AwsPrincipal) => Promise<Outcome<CallerIdentity>>;
+  /** The regions enabled in the principal's account (account:ListRegions), listed once per account for the scan. */
+  enabledRegions: (principal: AwsPrincipal) => Promise<Outcome<string[]>>;
 };
 
 /** The context the STS calls are made and recorded with: the asking collector's. */
@@ -34,7 +36,7 @@ type Payer = Pick<CollectContext, 'calls' | 'limits' | 'signal' | 'redactor'>;
 export type ScanIdentities = {
   /** The identities as `collector` asks for them: calls it makes are recorded on `ctx.calls`. */
   for: (collector: CollectorId, ctx: Payer) => AwsIdentities;
-  /** For the coverage notes of `collector`: the STS answers it used that another collector's calls paid for. */
+  /** For the coverage notes of `collector`: the STS and ListRegions answers it used that another collector's calls paid for. */
   notesFor: (collector: CollectorId) => string[];
   /** Starts loading the STS client, so that the first question, at the start of the AWS sources, waits for no module. */
   preload: () => void;
@@ -66,16 +68,17 @@ const settingsOf = (principal: AwsPrincipal, role: boolean): AwsSettings => ({
 });
 
 /** Makes sure an unexpected exception (an SDK that fails to load) is an outcome, as any call's failure is. */
-const settled = async <T>(operation: string, work: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+const settled = async <T>(operation: string, work: () => Promise<Outcome<T>>, service: 'sts' | 'account' = 'sts'): Promise<Outcome<T>> => {
   try {
     return await work();
   } catch (error) {
-    return { ok: false, failure: classifyAwsError(error, 'sts', operation) };
+    return { ok: false, failure: classifyAwsError(error, service, operation) };
   }
 };
 
 /**
- * Creates the scan's STS broker. aws-iam and aws-s3 scan the same accounts through the same roles,
+ * Creates the scan's STS broker (and, for `--aws-regions all`, its list of each account's enabled
+ * regions). aws-iam and aws-s3 scan the same accounts through the same roles,
  * each in a thread of its own; without it each assumed every role and asked who it was on its own,
  * twice per account. Calls are made lazily, when a collector first needs them (a scan whose rules
  * need no caller identity asks none), with the asking collector's context: its call recorder
@@ -89,6 +92,7 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
   type Entry<T> = { by: CollectorId; result: Promise<Outcome<T>>; expiresAt?: number };
   const roles = new Map<string, Entry<TemporaryCredentials>>();
   const callers = new Map<string, Entry<CallerIdentity>>();
+  const regionLists = new Map<string, Entry<string[]>>();
   /** collector → `api\0payer` → the principals whose answers it reused. */
   const reused = new Map<CollectorId, Map<string, Set<string>>>();
   // The STS client is loaded once, on the first question or ahead of it (preload).
@@ -188,6 +192,25 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
         remember(collector, 'sts:GetCallerIdentity', entry.by, key);
         return entry.result;
       },
+      enabledRegions: (principal) => {
+        const key = keyOf(principal);
+        let entry = regionLists.get(key);
+        if (!entry) {
+          const result = settled('ListRegions', async () => {
+            const [{ createAwsSession }, { listEnabledRegions }] = await Promise.all([import('./session.js'), import('./regions.js')]);
+            // Through the account's role, its credentials from this broker, as every other call of the account.
+            const session = createAwsSession({ ...ctx, awsIdentities: identities }, settingsOf(principal, true), principal.region);
+            try {
+              return await listEnabledRegions(session, principal.region);
+            } finally {
+              session.destroy();
+            }
+          }, 'account');
+          regionLists.set(key, (entry = { by: collector, result }));
+        }
+        remember(collector, 'account:ListRegions', entry.by, key);
+        return entry.result;
+      },
     };
     return identities;
   };
@@ -201,7 +224,12 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
     notesFor: (collector) =>
       [...(reused.get(collector) ?? new Map<string, Set<string>>())].map(([slot, keys]) => {
         const [api, payer] = slot.split('\0') as [string, string];
-        const what = api === 'sts:AssumeRole' ? `${keys.size} role${keys.size === 1 ? '' : 's'} assumed` : `${keys.size} caller ${keys.size === 1 ? 'identity' : 'identities'} asked`;
+        const what =
+          api === 'sts:AssumeRole'
+            ? `${keys.size} role${keys.size === 1 ? '' : 's'} assumed`
+            : api === 'account:ListRegions'
+              ? `the enabled regions of ${keys.size} account${keys.size === 1 ? '' : 's'} listed`
+              : `${keys.size} caller ${keys.size === 1 ? 'identity' : 'identities'} asked`;
         return `${api}: ${what} by ${payer}, whose answers this source used: the calls are counted there`;
       }),
   };

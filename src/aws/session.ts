@@ -21,6 +21,7 @@ import type { CollectContext } from '../collectors/types.js';
 import { classifyAwsError, type AwsFailure } from './errors.js';
 import { errorOfFailure, REFRESH_BEFORE_MS, type AwsIdentities, type AwsPrincipal, type CallerIdentity } from './identities.js';
 import { apiName, type AwsService } from './iam-actions.js';
+import { listEnabledRegions } from './regions.js';
 import type { AwsSettings } from './settings.js';
 import { proxyAgents } from '../util/proxy.js';
 
@@ -71,6 +72,11 @@ export type AwsSession = {
    * carries the scan's identities (src/aws/identities.ts), else by this session.
    */
   callerIdentity: () => Promise<Outcome<CallerIdentity>>;
+  /**
+   * The regions enabled in the account (account:ListRegions, for `--aws-regions all`): listed once
+   * for the scan when the context carries the scan's identities, else once by this session.
+   */
+  enabledRegions: () => Promise<Outcome<string[]>>;
   /** Where calls to a service go: the SDK's endpoint variables, else AWS. */
   endpoint: (service: AwsService) => string;
   destroy: () => void;
@@ -331,10 +337,16 @@ export const createAwsSession = (
       }
     });
 
+  let regions: Promise<Outcome<string[]>> | undefined;
   return {
     settings,
     client,
     call,
+    enabledRegions: () => {
+      if (identities) return identities.enabledRegions(principal);
+      regions ??= listEnabledRegions({ client, call }, homeRegion).catch((error: unknown) => ({ ok: false as const, failure: classifyAwsError(error, 'account', 'ListRegions') }));
+      return regions;
+    },
     callerIdentity: async () => {
       if (identities) return identities.callerIdentity(principal);
       const sts = client(STSClient, 'sts', homeRegion);

@@ -26,7 +26,7 @@ export type AwsOrganizationTarget = { roleName: string; externalId?: string; exc
 /** The AWS options both AWS collectors take; declared once, by aws-iam. */
 export const AWS_CLI_OPTIONS: CollectorOption[] = [
   { flags: '--aws-profile <name>', description: 'AWS shared-config profile to use (default: the SDK chain: environment, AWS_PROFILE, SSO, instance role)' },
-  { flags: '--aws-regions <list>', description: 'comma-separated AWS regions to check, or "all" (default: aws.regions in posture.yaml, else the SDK region)' },
+  { flags: '--aws-regions <list>', description: 'comma-separated AWS regions to check, or "all" for every region enabled in each account (account:ListRegions) (default: aws.regions in posture.yaml, else the SDK region)' },
   { flags: '--aws-role-arn <arn>', description: 'IAM role to assume for the scan (STS AssumeRole)' },
   { flags: '--aws-external-id <id>', description: 'external id to pass when assuming --aws-role-arn' },
 ];

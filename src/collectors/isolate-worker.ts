@@ -65,7 +65,7 @@ const start = async (): Promise<void> => {
     }) as ReturnType<AwsIdentities[K]>;
   // The scan's roles and caller identities live in the parent, shared with the other AWS collector.
   const awsIdentities: AwsIdentities | undefined = request.awsIdentities
-    ? { credentials: (principal) => ask('credentials', principal), callerIdentity: (principal) => ask('callerIdentity', principal) }
+    ? { credentials: (principal) => ask('credentials', principal), callerIdentity: (principal) => ask('callerIdentity', principal), enabledRegions: (principal) => ask('enabledRegions', principal) }
     : undefined;
   const collector = collectorRegistry().find((c) => c.id === request.id);
   try {

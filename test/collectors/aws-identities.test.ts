@@ -206,6 +206,7 @@ describe('AWS identities: each role assumed once and each caller identity asked 
           return { ok: true, value: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', expiration: new Date(Date.now() + lifetimeMs).toISOString() } };
         },
         callerIdentity: () => Promise.reject(new Error('not asked here')),
+        enabledRegions: () => Promise.reject(new Error('not asked here')),
       });
       for (const lifetimeMs of [60 * 60_000, 60_000]) {
         const session = createAwsSession({ ...payer(), awsIdentities: brokered(lifetimeMs) }, { roleArn: roleOf(FIRST), roleSessionName: 'posture', maxAttempts: 1 }, 'us-east-1');

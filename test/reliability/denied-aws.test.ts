@@ -18,6 +18,12 @@ const FULL: ScanOptions = {
 /** Operations called only when the accounts come from aws.organization. */
 const THROUGH_ORGANIZATION = new Set(['organizations.ListAccounts']);
 
+/** The same with --aws-regions all: the demo account's enabled regions (18 of them) are listed first. */
+const ALL_REGIONS: ScanOptions = { ...FULL, options: { awsRegions: 'all' } };
+
+/** Operations called only with --aws-regions all. */
+const WITH_ALL_REGIONS = new Set(['account.ListRegions']);
+
 /** The demo's buckets on the first ListBuckets page of two (S3 lists them by name). */
 const FIRST_PAGE_BUCKETS = loadFakeS3State(DEMO_AWS_S3)
   .Buckets.map((b) => b.Name)
@@ -96,6 +102,7 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
 
   let baseline: ScanOutcome;
   let faultFree: Map<string, string>;
+  let allRegions: ScanOutcome;
   const roleBaselines = new Map<string, ScanOutcome>();
 
   before(async () => {
@@ -103,10 +110,12 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
     faultFree = statusMap(baseline.result);
     assert.deepEqual(baseline.facts.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam complete', 'aws-s3 complete']);
     for (const run of ROLE_RUNS) roleBaselines.set(run.via, await scanDemo(run.scan));
+    allRegions = await scanDemo(ALL_REGIONS);
+    assert.deepEqual(allRegions.facts.sources.map((s) => `${s.id} ${s.status}`), ['aws-iam complete', 'aws-s3 complete']);
   });
 
   it('the full runs call exactly the declared operations: a call without a declaration in src/aws/iam-actions.ts fails here', () => {
-    const log = [...baseline.awsLog, ...[...roleBaselines.values()].flatMap((outcome) => outcome.awsLog)];
+    const log = [...baseline.awsLog, ...allRegions.awsLog, ...[...roleBaselines.values()].flatMap((outcome) => outcome.awsLog)];
     const undeclared = log.filter((e) => actionOfLogged(e.service, e.operation) === undefined).map((e) => `${e.service}.${e.operation}`);
     assert.deepEqual([...new Set(undeclared)], []);
     const called = new Set(log.map((e) => actionOfLogged(e.service, e.operation)).filter((a): a is string => typeof a === 'string'));
@@ -148,10 +157,12 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
   for (const { operation, action } of DECLARED.filter((d) => !d.caller)) {
     it(`${action} (${operation}) denied: only findings fed by it change, to unknown, and the gap names ${action}`, async () => {
       const organization = THROUGH_ORGANIZATION.has(operation) ? ROLE_RUNS.find((r) => r.via === 'aws.organization') : undefined;
-      const reference = organization ? (roleBaselines.get(organization.via) as ScanOutcome) : baseline;
+      const everyRegion = WITH_ALL_REGIONS.has(operation);
+      const reference = organization ? (roleBaselines.get(organization.via) as ScanOutcome) : everyRegion ? allRegions : baseline;
       const target = fakeOperation(operation, action);
       const fault: Fault = { ...target, kind: 'access-denied' };
-      const denied = await scanDemo({ ...(organization?.scan ?? FULL), awsFaults: [fault] });
+      const denied = await scanDemo({ ...(organization?.scan ?? (everyRegion ? ALL_REGIONS : FULL)), awsFaults: [fault] });
+      const referenceStatus = statusMap(reference.result);
       assert.ok(
         denied.awsLog.some((e) => e.fault === 'access-denied' && e.service === target.service && e.operation === target.operation),
         `${operation} was not called, so its denial tests nothing`,
@@ -164,7 +175,7 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
       for (const gap of newGaps) assert.equal(gap.permission, action, `a new gap names ${gap.permission ?? 'no permission'}: ${JSON.stringify(gap)}`);
 
       const after = statusMap(denied.result);
-      const changed = changes(faultFree, after);
+      const changed = changes(referenceStatus, after);
       const failedSources = denied.facts.sources.filter((s) => s.status === 'failed');
       const baseResources = new Set(reference.facts.resources.map((r) => r.id));
       // What a gap covers: its resource (`user/*` covers every user), reading one of its
@@ -185,7 +196,9 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
           // The resource itself could not be listed: its source failed, or a gap naming the action
           // covers every resource of its kind (IAM roles come only from GetAccountAuthorizationDetails).
           const wholesale = newGaps.some((gap) => gap.attributes.includes('*') && gap.resource.endsWith('*') && resource.startsWith(gap.resource.slice(0, -1)));
-          assert.ok(!denied.facts.resources.some((r) => r.id === resource) && (failedSources.length > 0 || wholesale), `${change.key} disappeared without a failed listing`);
+          // An account's regions that could not be listed: the regions beyond the one checked are gone, under a gap on the account's `regions`.
+          const unlistedRegion = /^aws:\d{12}:[a-z0-9-]+$/.test(resource) && newGaps.some((gap) => resource.startsWith(`${gap.resource}:`) && gap.attributes.includes('regions'));
+          assert.ok(!denied.facts.resources.some((r) => r.id === resource) && (failedSources.length > 0 || wholesale || unlistedRegion), `${change.key} disappeared without a failed listing`);
           continue;
         }
         if (change.from === undefined) {
@@ -201,6 +214,24 @@ describe('denied permissions: each AWS action the collectors declare, denied on 
         );
       }
 
+      if (everyRegion) {
+        // The SDK's region (us-east-1) is still checked; nothing passes or fails in a region that was not listed.
+        const regionsSeen = (outcome: ScanOutcome): string[] => outcome.facts.resources.filter((r) => r.kind === 'aws.region').map((r) => r.scope?.region ?? '');
+        assert.equal(regionsSeen(reference).length, 18);
+        assert.deepEqual(regionsSeen(denied), ['us-east-1']);
+        assert.deepEqual(denied.result.findings.filter((f) => /^aws:\d{12}:/.test(f.resource.id) && !f.resource.id.endsWith(':us-east-1')), []);
+        assert.ok(changed.length > 0 && changed.every((c) => c.to === undefined), JSON.stringify(changed.slice(0, 3)));
+        for (const source of denied.facts.sources) {
+          assert.deepEqual(
+            source.gaps.map((g) => `${g.resource} ${g.attributes.join(',')} ${g.permission}`),
+            [`aws:${ACCOUNT} regions ${action}`],
+            `${source.id}: ${JSON.stringify(source.gaps)}`,
+          );
+        }
+        const account = denied.facts.resources.find((r) => r.id === `aws:${ACCOUNT}`);
+        const marker = (account?.attributes.regions as { $unknown?: { reason: string; permission?: string } } | undefined)?.$unknown;
+        assert.deepEqual([marker?.reason, marker?.permission], ['AccessDenied', action], "the account's regions are unknown");
+      }
       if (operation === 'iam.GenerateCredentialReport') {
         // An existing report is still read: nothing changes, and the source says why it is not fresh.
         assert.deepEqual(changed, []);

@@ -22,14 +22,15 @@ describe('least privilege: what posture calls is exactly what docs/permissions d
   before(async () => {
     // Every AWS call (bucket regions left out of the listing, tags needed) and the demo organisation.
     full = await scanDemo({ s3State: (state) => ({ ...state, ListBucketsOmitsRegion: true }), extraNeeds: { 'aws.s3.bucket': ['tags'] } });
-    // The same account found through aws.organization: ListAccounts, then the account's role.
-    viaOrganization = await scanDemo({ sources: ['aws'], organization: true });
+    // The same account found through aws.organization: ListAccounts, then the account's role, which lists its enabled regions (--aws-regions all).
+    viaOrganization = await scanDemo({ sources: ['aws'], organization: true, options: { awsRegions: 'all' } });
   });
 
   it('the AWS actions called in a full run equal the actions of docs/permissions/aws-policy.json', () => {
     const called = new Set([...full.awsLog, ...viaOrganization.awsLog].map((e) => actionOf(e.service, e.operation)));
     assert.ok(!called.has(undefined), 'an AWS call the table in src/aws/iam-actions.ts does not declare');
     assert.ok(called.has('organizations:ListAccounts') && called.has('sts:AssumeRole'), 'the organization run listed the accounts and assumed the role');
+    assert.ok(called.has('account:ListRegions'), "the organization run listed the account's enabled regions");
     called.delete(null); // sts:GetCallerIdentity needs no permission
     // sts:AssumeRole is granted on the roles to the identity that runs posture, outside the policy (docs/permissions.md says so).
     for (const entry of Object.values(IAM_ACTIONS)) if (entry.grantedTo === 'caller') called.delete(entry.action);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { AccountClient, GetAlternateContactCommand, ListRegionsCommand } from '@aws-sdk/client-account';
 import { CloudTrailClient, DeleteTrailCommand, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeOrganizationCommand, ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { DeleteDetectorCommand, GetDetectorCommand, GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
@@ -169,6 +170,49 @@ describe('strict fakes: what the fakes do not model is refused with the service\
       });
       assert.deepEqual(await refusal(misspelt.send(new GetPublicAccessBlockCommand({ AccountId: account }))), { name: 'InvalidArgument', status: 400, message: 'GetPublicAccessBlock does not take the argument accountId.' });
       assert.ok((await control.send(new GetPublicAccessBlockCommand({ AccountId: account }))).PublicAccessBlockConfiguration);
+    });
+  });
+
+  describe('fake Account API, through the AWS SDK', () => {
+    it('an unknown path is UnknownOperationException, MaxResults out of range or an unknown status ValidationException, an unknown member SerializationException', async () => {
+      const aws = await startDemoAws();
+      const restore = withEnv({ ...aws.env, AWS_PROFILE: undefined });
+      const account = new AccountClient({ region: 'us-east-1', maxAttempts: 1 });
+      const misspelt = new AccountClient({ region: 'us-east-1', maxAttempts: 1 });
+      editRequest(misspelt, (request) => {
+        request.body = JSON.stringify({ MaxResult: 5 });
+      });
+      try {
+        const unknown = await refusal(account.send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY' })));
+        assert.deepEqual([unknown.name, unknown.status], ['UnknownOperationException', 404]);
+        assert.deepEqual(await refusal(account.send(new ListRegionsCommand({ MaxResults: 51 }))), {
+          name: 'ValidationException',
+          status: 400,
+          message: "1 validation error detected: Value '51' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50",
+        });
+        const status = await refusal(account.send(new ListRegionsCommand({ RegionOptStatusContains: ['ON' as 'ENABLED'] })));
+        assert.deepEqual([status.name, status.status], ['ValidationException', 400]);
+        assert.match(status.message, /Value 'ON' at 'regionOptStatusContains' failed to satisfy constraint: Member must satisfy enum value set/);
+        assert.deepEqual(await refusal(misspelt.send(new ListRegionsCommand({ MaxResults: 5 }))), { name: 'SerializationException', status: 400, message: 'Unrecognized field "MaxResult"' });
+        // Asked as posture asks: pages in order, the filter applied, the last page without a token.
+        const first = await account.send(new ListRegionsCommand({ MaxResults: 10, RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'] }));
+        assert.equal(first.Regions?.length, 10);
+        assert.ok(first.NextToken);
+        const second = await account.send(new ListRegionsCommand({ MaxResults: 10, NextToken: first.NextToken, RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'] }));
+        assert.equal(second.NextToken, undefined);
+        assert.deepEqual(
+          [...(first.Regions ?? []), ...(second.Regions ?? [])].filter((r) => r.RegionOptStatus === 'ENABLED').map((r) => r.RegionName),
+          ['eu-south-1'],
+        );
+        assert.equal((first.Regions?.length ?? 0) + (second.Regions?.length ?? 0), 18);
+        const denied = await refusal(account.send(new ListRegionsCommand({ AccountId: '210987654321' })));
+        assert.deepEqual([denied.name, denied.status], ['AccessDeniedException', 403]);
+      } finally {
+        account.destroy();
+        misspelt.destroy();
+        restore();
+        await aws.close();
+      }
     });
   });
 

@@ -1,7 +1,8 @@
 import { IAMClient, type GroupDetail, type RoleDetail, type Tag, type UserDetail } from '@aws-sdk/client-iam';
 import { forEachAccount } from '../../aws/accounts.js';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
-import { configuredRegion, createAwsSession, type AwsTuning } from '../../aws/session.js';
+import { LIST_REGIONS_ACTION } from '../../aws/regions.js';
+import { configuredRegion, createAwsSession, type AwsSession, type AwsTuning } from '../../aws/session.js';
 import { awsSettings, type AwsSettings } from '../../aws/settings.js';
 import { unknown, type CoverageGap, type Resource, type ResourceKind, type Unknown } from '../../facts/types.js';
 import { unitIds } from '../shard.js';
@@ -176,20 +177,31 @@ const buildRoles = (account: string, authorization: NonNullable<Pieces['authoriz
     });
 };
 
-/** The regions to check: --aws-regions, else aws.regions, else the SDK's region. */
-const resolveRegions = (ctx: CollectContext, asked: AwsSettings['regions'], sdkRegion: string | undefined, notes: string[]): { regions: string[]; allFailure?: AwsFailure } => {
+/**
+ * The regions to check: --aws-regions, else aws.regions, else the SDK's region. `all` is every
+ * region enabled in the account (account:ListRegions, listed once per account for the scan);
+ * regions not enabled are neither checked nor reported. When the list cannot be had, the SDK's
+ * region is checked as without `all`, and the account's regions are unknown: a gap names
+ * account:ListRegions, so nothing passes for the regions that were not seen.
+ */
+const resolveRegions = async (
+  session: AwsSession,
+  asked: AwsSettings['regions'],
+  sdkRegion: string | undefined,
+  notes: string[],
+): Promise<{ regions: string[]; allFailure?: AwsFailure }> => {
   if (Array.isArray(asked)) return { regions: asked };
   const fallback = sdkRegion ?? FALLBACK_REGION;
   if (!sdkRegion) notes.push(`no AWS region configured (AWS_REGION, the profile's region, --aws-regions); checked ${FALLBACK_REGION}`);
-  if (asked === 'all') {
-    // Listing the enabled regions needs the Account API (account:ListRegions), whose client is not a dependency.
-    ctx.logger.warn(`--aws-regions all: listing enabled regions needs @aws-sdk/client-account, which posture does not ship; checked ${fallback} only`);
-    return {
-      regions: [fallback],
-      allFailure: { reason: 'RegionsNotListed', code: 'RegionsNotListed', message: `enabled regions could not be listed (@aws-sdk/client-account is not installed); checked ${fallback} only: name the regions with --aws-regions`, permission: 'account:ListRegions' },
-    };
+  if (asked !== 'all') return { regions: [fallback] };
+  const listed = await session.enabledRegions();
+  if (listed.ok) {
+    notes.push(`--aws-regions all: ${listed.value.length} enabled region${listed.value.length === 1 ? '' : 's'} (${LIST_REGIONS_ACTION}): ${listed.value.join(', ')}`);
+    return { regions: listed.value };
   }
-  return { regions: [fallback] };
+  const failure: AwsFailure = { ...listed.failure, permission: LIST_REGIONS_ACTION };
+  notes.push(`--aws-regions all: the enabled regions could not be listed (${LIST_REGIONS_ACTION}: ${failure.reason}: ${failure.message}); checked ${fallback} only, and the other regions are unknown`);
+  return { regions: [fallback], allFailure: failure };
 };
 
 /** One account, through the settings' credentials (and role, if any). */
@@ -214,7 +226,7 @@ const collectAccount = async (ctx: CollectContext, settings: AwsSettings, tuning
     }
     const account = caller.value.Account as string;
     const identity = caller.value.Arn ?? account;
-    const { regions, allFailure } = resolveRegions(ctx, settings.regions, sdkRegion, notes);
+    const { regions, allFailure } = await resolveRegions(session, settings.regions, sdkRegion, notes);
     // Sharded: account-wide facts belong to the account's unit, CloudTrail and GuardDuty to each
     // region's; the shard collects only the units it owns.
     const ownsAccount = ctx.shard?.owns(unitIds.awsAccount(account)) ?? true;
@@ -222,6 +234,7 @@ const collectAccount = async (ctx: CollectContext, settings: AwsSettings, tuning
     const wanted = planFor(ctx);
     const plan: Plan = ownsAccount ? wanted : { ...wanted, report: false, authorization: false, passwordPolicy: false, summary: false };
     const accountId = `aws:${account}`;
+    if (allFailure) ctx.logger.warn(`account ${account}: the enabled regions could not be listed (${LIST_REGIONS_ACTION}: ${allFailure.reason}); checked ${regions.join(', ')} only`);
     if (allFailure && ownsAccount) gaps.push(gapFrom(accountId, ['regions'], allFailure));
     ctx.logger.debug(`account ${account} as ${identity}; regions ${regions.join(', ')}; endpoint ${session.endpoint('iam')}`);
 
@@ -250,7 +263,8 @@ const collectAccount = async (ctx: CollectContext, settings: AwsSettings, tuning
       ),
     ]);
 
-    const accountAttributes: Record<string, unknown> = { accountId: account, regions };
+    // Without the list of enabled regions, which regions the account has is unknown, not the one checked.
+    const accountAttributes: Record<string, unknown> = { accountId: account, regions: allFailure ? unknownFrom(allFailure) : regions };
     if (report) {
       notes.push(...report.notes);
       if (report.ok) {

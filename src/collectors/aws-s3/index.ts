@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { forEachAccount } from '../../aws/accounts.js';
 import { gapFrom, unknownFrom, type AwsFailure } from '../../aws/errors.js';
 import type { CallerIdentity } from '../../aws/identities.js';
+import { LIST_REGIONS_ACTION } from '../../aws/regions.js';
 import { createAwsSession, type AwsSession, type AwsTuning, type Outcome } from '../../aws/session.js';
 import { awsSettings } from '../../aws/settings.js';
 import { isUnknown, unknown, type CoverageGap, type Resource, type Unknown } from '../../facts/types.js';
@@ -69,7 +70,7 @@ export const createAwsS3Collector = (options: AwsS3Options = {}): Collector => (
         const homeRegion = chosen?.[0] ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? 'us-east-1';
         const session = createAwsSession(ctx, settings, homeRegion, options.tuning);
         try {
-          return await collectWith(ctx, session, { homeRegion, regions: chosen, options });
+          return await collectWith(ctx, session, { homeRegion, regions: chosen, all: settings.regions === 'all', options });
         } finally {
           session.destroy();
         }
@@ -80,7 +81,14 @@ export const createAwsS3Collector = (options: AwsS3Options = {}): Collector => (
 
 export const awsS3Collector: Collector = createAwsS3Collector();
 
-type Run = { homeRegion: string; regions: string[] | undefined; options: AwsS3Options };
+type Run = {
+  homeRegion: string;
+  /** --aws-regions as a list: buckets elsewhere are not examined. */
+  regions: string[] | undefined;
+  /** --aws-regions all: buckets in regions not enabled in the account (account:ListRegions) are not examined. */
+  all: boolean;
+  options: AwsS3Options;
+};
 
 const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): Promise<CollectorOutput> => {
   const plan = planCalls(ctx.needs('aws.s3.bucket'));
@@ -211,7 +219,22 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
     ),
   );
 
+  // --aws-regions all: the account's enabled regions, listed once per account for the scan (aws-iam
+  // uses the same answer). A bucket left in a region since disabled answers nothing: it is left
+  // out, not reported as failing. Without the list every bucket is examined, as with no
+  // --aws-regions: one in a region that does not answer is unknown, never passed.
+  let enabled: ReadonlySet<string> | undefined;
+  if (run.all && owned.some((bucket) => typeof regions.get(bucket.name) === 'string')) {
+    const listed = await session.enabledRegions();
+    if (listed.ok) enabled = new Set(listed.value);
+    else {
+      const failure: AwsFailure = { ...listed.failure, permission: LIST_REGIONS_ACTION };
+      gaps.push(gapFrom(accountResource, ['regions'], failure));
+      notes.push(`--aws-regions all: the enabled regions could not be listed (${LIST_REGIONS_ACTION}: ${failure.reason}: ${failure.message}); every bucket was examined, whatever its region`);
+    }
+  }
   let outsideRegions = 0;
+  let notEnabled = 0;
   const resources = await Promise.all(
     owned.map((bucket) =>
       limit(async (): Promise<Resource | undefined> => {
@@ -229,6 +252,10 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
         }
         if (run.regions && !run.regions.includes(region)) {
           outsideRegions++;
+          return undefined;
+        }
+        if (enabled && !enabled.has(region)) {
+          notEnabled++;
           return undefined;
         }
         const answers: BucketAnswers = {};
@@ -279,6 +306,7 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
 
   for (const name of [...vanished].sort()) notes.push(`bucket ${name} was deleted during the scan (NoSuchBucket) and is left out`);
   if (outsideRegions > 0) notes.push(`${outsideRegions} bucket(s) outside --aws-regions (${run.regions?.join(', ')}) were not examined`);
+  if (notEnabled > 0) notes.push(`${notEnabled} bucket(s) in regions not enabled in the account (${LIST_REGIONS_ACTION}) were not examined`);
   const needed = plan.bucketApis.map((entry) => entry.operation);
   notes.push(
     needed.length > 0 || plan.accountBlock

@@ -119,8 +119,8 @@ describe('aws-iam collector credentials, endpoints and regions', () => {
     }
   });
 
-  it('with --aws-regions all, records that the enabled regions could not be listed instead of pretending', async () => {
-    const { stop } = await withFake();
+  it('with --aws-regions all and account:ListRegions denied, records that the enabled regions could not be listed instead of pretending', async () => {
+    const { stop } = await withFake({ faults: [{ service: 'account', kind: 'access-denied' }] });
     try {
       const output = await collect(testContext({ options: { awsRegions: 'all' } }));
       const gap = output.gaps?.find((g) => g.attributes.includes('regions'));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../../src/util/package-root.js';
+import { accountRegions, fakeAccount, type FakeAccount, type FakeRegion } from './account.js';
 import { fakeCloudTrail } from './cloudtrail.js';
 import { fakeGuardDuty } from './guardduty.js';
 import { fakeIam, type FakeIam } from './iam.js';
@@ -30,9 +31,16 @@ export type FixtureFakeOptions = {
   shiftTimesTo?: Date;
   /** Further services (S3, S3 Control) served by the same endpoint. */
   extraServices?: Record<string, FakeService>;
+  /** The account's regions as ListRegions lists them (default: `ESTATE_REGIONS`). */
+  regions?: FakeRegion[];
+  /** Regions per ListRegions page at most. */
+  regionsPageSize?: number;
 };
 
-export type FixtureFake = FakeAws & { manifest: FakeManifest; iam: FakeIam; sts: FakeSts; fixtures: FixtureSet };
+export type FixtureFake = FakeAws & { manifest: FakeManifest; iam: FakeIam; sts: FakeSts; account: FakeAccount; fixtures: FixtureSet };
+
+/** The fixture estates' regions: the default ones, one opt-in region enabled, one being enabled, the others disabled. */
+export const ESTATE_REGIONS: FakeRegion[] = accountRegions({ enabled: ['eu-south-1'], enabling: ['me-central-1'] });
 
 export const FIXTURES_AWS_IAM = path.join(packageRoot, 'fixtures', 'aws', 'iam');
 export const DEMO_AWS_IAM = path.join(packageRoot, 'fixtures', 'demo', 'aws', 'iam');
@@ -52,7 +60,7 @@ export const readManifest = (dir: string): FakeManifest => JSON.parse(readFileSy
 
 /**
  * Starts the fake AWS endpoint answering IAM, STS, CloudTrail and GuardDuty from one fixture
- * set. Point the real SDK at it with `AWS_ENDPOINT_URL` (see `awsEnvFor`).
+ * set, and the Account API's ListRegions from `regions`. Point the real SDK at it with `AWS_ENDPOINT_URL` (see `awsEnvFor`).
  */
 export const startFixtureAws = async (options: FixtureFakeOptions): Promise<FixtureFake> => {
   const manifest = readManifest(options.fixtures);
@@ -69,15 +77,17 @@ export const startFixtureAws = async (options: FixtureFakeOptions): Promise<Fixt
     ...(options.reportReadyAfter !== undefined ? { reportReadyAfter: options.reportReadyAfter } : {}),
   });
   const sts = fakeSts({ fixtures, ...(options.externalId !== undefined ? { externalId: options.externalId } : {}) });
+  const account = fakeAccount({ account: manifest.account, regions: options.regions ?? ESTATE_REGIONS, ...(options.regionsPageSize !== undefined ? { pageSize: options.regionsPageSize } : {}) });
   const services: Record<string, FakeService> = {
     iam,
     sts,
+    account,
     cloudtrail: fakeCloudTrail({ fixtures }),
     guardduty: fakeGuardDuty({ fixtures }),
     ...options.extraServices,
   };
   const fake = await startFakeAws(services, { faults: options.faults ?? [] });
-  return { ...fake, manifest, iam, sts, fixtures };
+  return { ...fake, manifest, iam, sts, account, fixtures };
 };
 
 /**

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { fakeAccount, type FakeAccount, type FakeRegion } from './account.js';
 import { fakeCloudTrail } from './cloudtrail.js';
 import { fakeGuardDuty } from './guardduty.js';
 import { fakeIam } from './iam.js';
-import { readManifest, shiftTimestamps, type FakeManifest } from './index.js';
+import { ESTATE_REGIONS, readManifest, shiftTimestamps, type FakeManifest } from './index.js';
 import { createFakeS3, DEMO_AWS_S3, type FakeS3State } from './s3.js';
 import { startFakeAws, type AwsRequest, type FakeAws, type FakeService, type Fault } from './server.js';
 import { accessKeyOf, fakeSts, type FakeSts } from './sts.js';
@@ -132,12 +133,18 @@ export const accountScoped = (sts: FakeSts, home: string, build: (account: strin
   };
 };
 
-export type OrganizationFake = FakeAws & { manifest: FakeManifest; sts: FakeSts; organizations: FakeOrganizations };
+export type OrganizationFake = FakeAws & {
+  manifest: FakeManifest;
+  sts: FakeSts;
+  organizations: FakeOrganizations;
+  /** Each account's Account API, built when the account is first asked (requests counted per account). */
+  accountApis: Map<string, FakeAccount>;
+};
 
 /**
  * An AWS Organization on one endpoint: Organizations lists `accounts`, and each account reached
  * through an assumed role is served its own copy of a fixture estate (IAM, CloudTrail, GuardDuty,
- * and with `s3` the demo's buckets), with the fixture's account id replaced by its own and its
+ * its own regions from the Account API, and with `s3` the demo's buckets), with the fixture's account id replaced by its own and its
  * buckets renamed after it, so that no two accounts share a resource id. The caller's own
  * credentials reach the fixture's account, the management account.
  */
@@ -151,6 +158,10 @@ export const startOrganizationAws = async (options: {
   externalId?: string;
   s3?: boolean;
   faults?: Fault[];
+  /** Each account's regions as ListRegions lists them (default: `ESTATE_REGIONS`). */
+  regions?: Record<string, FakeRegion[]>;
+  /** Regions per ListRegions page at most. */
+  regionsPageSize?: number;
 }): Promise<OrganizationFake> => {
   const manifest = readManifest(options.fixtures);
   const delta = options.shiftTimesTo ? options.shiftTimesTo.getTime() - Date.parse(manifest.referenceTime) : 0;
@@ -165,14 +176,20 @@ export const startOrganizationAws = async (options: {
   });
   const s3Text = readFileSync(DEMO_AWS_S3, 'utf8');
   const scoped = (build: (account: string) => FakeService): FakeService => accountScoped(sts, manifest.account, build);
+  const accountApis = new Map<string, FakeAccount>();
   const services: Record<string, FakeService> = {
     sts,
     organizations,
+    account: scoped((account) => {
+      const api = fakeAccount({ account, regions: options.regions?.[account] ?? ESTATE_REGIONS, ...(options.regionsPageSize !== undefined ? { pageSize: options.regionsPageSize } : {}) });
+      accountApis.set(account, api);
+      return api;
+    }),
     iam: scoped((account) => fakeIam({ fixtures: fixturesOf(account), account, reportGeneratedAt: shiftTimestamps(manifest.credentialReportGeneratedAt, delta) })),
     cloudtrail: scoped((account) => fakeCloudTrail({ fixtures: fixturesOf(account) })),
     guardduty: scoped((account) => fakeGuardDuty({ fixtures: fixturesOf(account) })),
     ...(options.s3 ? { s3: scoped((account) => createFakeS3(JSON.parse(s3Text.replaceAll('acme-rockets', `acme-${account}`).replaceAll(manifest.account, account)) as FakeS3State)) } : {}),
   };
   const fake = await startFakeAws(services, { faults: options.faults ?? [] });
-  return { ...fake, manifest, sts, organizations };
+  return { ...fake, manifest, sts, organizations, accountApis };
 };
