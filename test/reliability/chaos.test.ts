@@ -19,8 +19,9 @@ const GITHUB_THROTTLED_ATTEMPTS = 6;
 /** Per-attempt timeout of the chaos runs, and the latency spikes well beyond it. */
 // Long enough that a loaded CI machine never times out on an answer the fake gave on time; and
 // spikes twice as long, so that a collector thread starved of CPU, whose timeout fires late, still
-// never takes a held answer for a timely one (at 2.5 s it sometimes did, and the log then showed a
-// call that failed on one attempt).
+// never takes a held answer for a timely one. (GitHub calls that took a held answer on their one
+// attempt were also seen here: their timeout signal had been garbage-collected before it fired,
+// which src/github/client.ts now prevents.)
 const TIMEOUT_MS = 2000;
 const SLOW_MS = 4000;
 
