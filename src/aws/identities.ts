@@ -150,6 +150,14 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
     });
 
   const forCollector = (collector: CollectorId, ctx: Payer): AwsIdentities => {
+    // The first collector to ask a principal's question makes the call; the others take its answer.
+    const once = <T>(answers: Map<string, Entry<T>>, api: string, principal: AwsPrincipal, ask: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+      const key = keyOf(principal);
+      let entry = answers.get(key);
+      if (!entry) answers.set(key, (entry = { by: collector, result: ask() }));
+      remember(collector, api, entry.by, key);
+      return entry.result;
+    };
     const identities: AwsIdentities = {
       credentials: (principal) => {
         if (!principal.roleArn) {
@@ -171,11 +179,9 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
         remember(collector, 'sts:AssumeRole', entry.by, key);
         return entry.result;
       },
-      callerIdentity: (principal) => {
-        const key = keyOf(principal);
-        let entry = callers.get(key);
-        if (!entry) {
-          const result = settled('GetCallerIdentity', async () => {
+      callerIdentity: (principal) =>
+        once(callers, 'sts:GetCallerIdentity', principal, () =>
+          settled('GetCallerIdentity', async () => {
             const [{ createAwsSession }, { GetCallerIdentityCommand, STSClient }] = await loadSts();
             // Through the role, its credentials from this broker: assumed once for the scan too.
             const session = createAwsSession({ ...ctx, awsIdentities: identities }, settingsOf(principal, true), principal.region);
@@ -186,31 +192,25 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
             } finally {
               session.destroy();
             }
-          });
-          callers.set(key, (entry = { by: collector, result }));
-        }
-        remember(collector, 'sts:GetCallerIdentity', entry.by, key);
-        return entry.result;
-      },
-      enabledRegions: (principal) => {
-        const key = keyOf(principal);
-        let entry = regionLists.get(key);
-        if (!entry) {
-          const result = settled('ListRegions', async () => {
-            const [{ createAwsSession }, { listEnabledRegions }] = await Promise.all([import('./session.js'), import('./regions.js')]);
-            // Through the account's role, its credentials from this broker, as every other call of the account.
-            const session = createAwsSession({ ...ctx, awsIdentities: identities }, settingsOf(principal, true), principal.region);
-            try {
-              return await listEnabledRegions(session, principal.region);
-            } finally {
-              session.destroy();
-            }
-          }, 'account');
-          regionLists.set(key, (entry = { by: collector, result }));
-        }
-        remember(collector, 'account:ListRegions', entry.by, key);
-        return entry.result;
-      },
+          }),
+        ),
+      enabledRegions: (principal) =>
+        once(regionLists, 'account:ListRegions', principal, () =>
+          settled(
+            'ListRegions',
+            async () => {
+              const [{ createAwsSession }, { listEnabledRegions }] = await Promise.all([import('./session.js'), import('./regions.js')]);
+              // Through the account's role, its credentials from this broker, as every other call of the account.
+              const session = createAwsSession({ ...ctx, awsIdentities: identities }, settingsOf(principal, true), principal.region);
+              try {
+                return await listEnabledRegions(session, principal.region);
+              } finally {
+                session.destroy();
+              }
+            },
+            'account',
+          ),
+        ),
     };
     return identities;
   };
