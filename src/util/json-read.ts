@@ -19,6 +19,8 @@ export type JsonReadOptions = {
    * what it returns is kept instead (to share the parts that many elements repeat).
    */
   element?: (member: string, value: unknown) => unknown;
+  /** The longest one value may be, in characters. */
+  maxValueChars?: number;
 };
 
 const QUOTE = 0x22;
@@ -33,6 +35,9 @@ const NEWLINE = 0x0a;
 
 // An unclosed value up to this long is parsed again to find where its error is.
 const REPARSE_MAX_CHARS = 16 * 1024 * 1024;
+// The longest one value (a top-level member, or an element of one that is an array) may be: posture
+// writes none longer than a few megabytes.
+const MAX_VALUE_CHARS = 128 * 1024 * 1024;
 
 /** Letters, digits, `+`, `-` and `.`: what a number or a literal is made of (JSON.parse judges the rest). */
 const isScalarChar = (code: number): boolean =>
@@ -52,7 +57,7 @@ export const readJsonObjectFile = (file: string, options: JsonReadOptions = {}):
   try {
     const buffer = Buffer.allocUnsafe(Math.max(1, options.chunkBytes ?? 4 * 1024 * 1024));
     const decoder = new StringDecoder('utf8');
-    const reader = createReader(options.element);
+    const reader = createReader(options.element, options.maxValueChars ?? MAX_VALUE_CHARS);
     for (;;) {
       const read = readSync(fd, buffer, 0, buffer.length, null);
       if (read === 0) break;
@@ -80,7 +85,7 @@ type State =
  * and whether it is inside a string. Text is collected from where a value starts to where it ends,
  * across chunks.
  */
-const createReader = (element: JsonReadOptions['element']) => {
+const createReader = (element: JsonReadOptions['element'], maxValueChars: number) => {
   const out: Record<string, unknown> = {};
   // As JSON.parse does: every member an own property, "__proto__" too (an assignment would set
   // the object's prototype instead); a later member of the same name replaces an earlier one.
@@ -94,6 +99,7 @@ const createReader = (element: JsonReadOptions['element']) => {
   let array: unknown[] | undefined;
   // The value being collected: its pieces from earlier chunks, its depth, its first line.
   let pieces: string[] = [];
+  let collected = 0;
   let collecting = false;
   let depth = 0;
   let inString = false;
@@ -125,6 +131,7 @@ const createReader = (element: JsonReadOptions['element']) => {
   const finishValue = (): void => {
     const text = pieces.length === 1 ? (pieces[0] as string) : pieces.join('');
     pieces = [];
+    collected = 0;
     collecting = false;
     if (array) {
       const value = parse(text, startLine);
@@ -238,8 +245,13 @@ const createReader = (element: JsonReadOptions['element']) => {
       }
       if (collecting || naming) from = i;
     }
-    if (collecting) pieces.push(chunk.slice(from));
-    else if (naming) nameText += chunk.slice(from);
+    if (collecting) {
+      pieces.push(chunk.slice(from));
+      collected += length - from;
+      // A bracket or quote out of balance makes one value run to the end of the file: stop before
+      // the rest of a large file is held in memory.
+      if (collected > maxValueChars) fail(`the value at ${pointer()}, from line ${startLine}, is longer than ${maxValueChars} characters: a bracket or quote in it is probably out of balance`, startLine);
+    } else if (naming) nameText += chunk.slice(from);
   };
 
   const startValue = (code: number): void => {

@@ -61,6 +61,18 @@ describe('readJsonObjectFile: a top-level object read in chunks, member by membe
     }
   });
 
+  it('stops reading a value that runs on past its limit, naming where it started', () => {
+    const items = Array.from({ length: 200 }, (_, i) => `{"n": ${i}}`);
+    items[3] = '{"n": 3';
+    const file = write('runaway.json', `{\n  "findings": [\n${items.join(',\n')}\n  ]\n}\n`);
+    assert.throws(() => readJsonObjectFile(file, { chunkBytes: 64, maxValueChars: 500 }), (error: unknown) => {
+      assert.ok(error instanceof JsonSyntaxError);
+      assert.match(error.message, /the value at \/findings\/3, from line 6, is longer than 500 characters/);
+      assert.equal(error.line, 6);
+      return true;
+    });
+  });
+
   const failures: [string, string, RegExp, number][] = [
     ['truncated in an element', '{\n  "a": [\n    {"b": 1},\n    {"b":', /end of JSON input/, 4],
     ['truncated after a member', '{\n  "a": 1,\n', /end of JSON input/, 3],
