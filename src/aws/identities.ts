@@ -18,6 +18,9 @@ export type TemporaryCredentials = { accessKeyId: string; secretAccessKey: strin
 /** What sts:GetCallerIdentity answers that posture uses. */
 export type CallerIdentity = { Account?: string; Arn?: string };
 
+/** The members of a GetCallerIdentity answer that posture keeps (the answer also carries SDK metadata). */
+export const callerIdentityOf = (answer: CallerIdentity): CallerIdentity => ({ ...(answer.Account ? { Account: answer.Account } : {}), ...(answer.Arn ? { Arn: answer.Arn } : {}) });
+
 /**
  * The STS answers of one scan, as one collector sees them: each role assumed once and each caller
  * identity asked once for the scan, whichever collector asks first; what another collector's call
@@ -188,7 +191,7 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
             try {
               const sts = session.client(STSClient, 'sts', principal.region);
               const answer = await session.call('sts', 'GetCallerIdentity', (options) => sts.send(new GetCallerIdentityCommand({}), options));
-              return answer.ok ? { ok: true as const, value: { ...(answer.value.Account ? { Account: answer.value.Account } : {}), ...(answer.value.Arn ? { Arn: answer.value.Arn } : {}) } } : answer;
+              return answer.ok ? { ok: true as const, value: callerIdentityOf(answer.value) } : answer;
             } finally {
               session.destroy();
             }

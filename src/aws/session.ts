@@ -19,7 +19,7 @@ import { getMaxListeners, setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CollectContext } from '../collectors/types.js';
 import { classifyAwsError, type AwsFailure } from './errors.js';
-import { errorOfFailure, REFRESH_BEFORE_MS, type AwsIdentities, type AwsPrincipal, type CallerIdentity } from './identities.js';
+import { callerIdentityOf, errorOfFailure, REFRESH_BEFORE_MS, type AwsIdentities, type AwsPrincipal, type CallerIdentity } from './identities.js';
 import { apiName, type AwsService } from './iam-actions.js';
 import { listEnabledRegions } from './regions.js';
 import type { AwsSettings } from './settings.js';
@@ -351,7 +351,7 @@ export const createAwsSession = (
       if (identities) return identities.callerIdentity(principal);
       const sts = client(STSClient, 'sts', homeRegion);
       const answer = await call('sts', 'GetCallerIdentity', (options) => sts.send(new GetCallerIdentityCommand({}), options));
-      return answer.ok ? { ok: true, value: { ...(answer.value.Account ? { Account: answer.value.Account } : {}), ...(answer.value.Arn ? { Arn: answer.value.Arn } : {}) } } : answer;
+      return answer.ok ? { ok: true, value: callerIdentityOf(answer.value) } : answer;
     },
     endpoint: (service) => {
       if (process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true') return 'AWS (default endpoints)';
