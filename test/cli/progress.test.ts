@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { createProgressDisplay, progressWanted } from '../../src/cli/progress.js';
 import { runCollectors } from '../../src/collectors/run.js';
 import type { Collector } from '../../src/collectors/types.js';
-import { createLogger } from '../../src/util/logger.js';
+import { testContext } from '../support/collect-context.js';
 import { runCli } from '../support/cli.js';
 
 /** A stream that records what is written, posing as a terminal when asked. */
@@ -32,19 +32,7 @@ const fakeCollector = (id: 'aws-iam' | 'github', calls: number, resources: numbe
   },
 });
 
-const context = () => ({
-  root: '/tmp',
-  treeId: 'tree',
-  scanTime: new Date('2026-01-01T00:00:00Z'),
-  logger: createLogger({ level: 'silent' }),
-  needs: () => new Set<string>(),
-  config: {},
-  options: {},
-  excludes: [],
-  env: {},
-  signal: new AbortController().signal,
-  limits: { timeoutMs: 1000, concurrency: (_: string, fallback: number) => fallback, maxFileBytes: 1024 },
-});
+const context = () => testContext('/tmp');
 
 describe('progress display', () => {
   it('is shown on a terminal outside CI, and the flags override that', () => {

@@ -2,25 +2,12 @@ import assert from 'node:assert/strict';
 import type { Discovery } from '../../src/aws/organization.js';
 import { collectorRegistry } from '../../src/collectors/index.js';
 import { createSharedSteps, sharedStepRegistry, type SharedStep } from '../../src/collectors/shared.js';
-import { createCallRecorder, type CollectContext, type Collector } from '../../src/collectors/types.js';
-import { createLogger } from '../../src/util/logger.js';
+import type { CollectContext, Collector } from '../../src/collectors/types.js';
+import { testContext } from '../support/collect-context.js';
 
 const LISTED: Discovery = { ok: true, accounts: [{ id: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/posture-audit' }], notes: ['organization: 1 accounts listed, 1 scanned through role posture-audit'], endpoint: 'http://127.0.0.1:1' };
 
-const contextFor = (): CollectContext => ({
-  root: '.',
-  treeId: 'posture',
-  scanTime: new Date('2026-01-01T00:00:00Z'),
-  logger: createLogger({ level: 'silent' }),
-  calls: createCallRecorder(),
-  needs: () => new Set<string>(),
-  config: {},
-  options: {},
-  excludes: [],
-  env: {},
-  signal: new AbortController().signal,
-  limits: { timeoutMs: 1000, concurrency: (_service, fallback) => fallback, maxFileBytes: 1024 },
-});
+const contextFor = (): CollectContext => testContext('.');
 
 /** A registry whose one step records a call on the context it runs with and answers `answer`. */
 const registryOf = (answer: () => Promise<Discovery | undefined>) => {

@@ -4,7 +4,6 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { stringify as toYaml, parse as fromYaml } from 'yaml';
 import { PostureError, describeError } from '../../src/cli/errors.js';
-import { main } from '../../src/cli/main.js';
 import { loadCsfCatalogue } from '../../src/engine/csf.js';
 import { loadRules } from '../../src/engine/rules.js';
 import { loadConfig, loadSuppressions } from '../../src/config/load.js';
@@ -17,7 +16,7 @@ import { collectWorkflows } from '../../src/collectors/local-repo/workflows.js';
 import { createTreeFiles } from '../../src/collectors/local-repo/tree-files.js';
 import { isUnknown, type Resource } from '../../src/facts/types.js';
 import { listTree } from '../../src/util/tree.js';
-import { runCli } from '../support/cli.js';
+import { runCli, runInProcess } from '../support/cli.js';
 
 // A fixed seed keeps CI reproducible; POSTURE_FUZZ_SEED explores other inputs, and a failure prints
 // the seed and path that replay it.
@@ -325,28 +324,12 @@ describe('hostile and broken input', function () {
     });
     after(() => tree.cleanup());
 
-    const quiet = (): { restore: () => string } => {
-      const original = process.stderr.write.bind(process.stderr);
-      let captured = '';
-      process.stderr.write = ((chunk: string | Uint8Array) => {
-        captured += String(chunk);
-        return true;
-      }) as typeof process.stderr.write;
-      return {
-        restore: () => {
-          process.stderr.write = original;
-          return captured;
-        },
-      };
-    };
-
     it('in process: a broken config, threat model or ignore file leaves the last report as it was', async () => {
       const out = path.join(tree.dir, 'out');
       const base = ['scan', 'repo', '--sources', 'local-repo', '--out', out, '--format', 'json,md', '--fail-on', 'none', '--scan-time', '2026-06-01T00:00:00Z'];
       const env = { POSTURE_FINGERPRINT_KEY: 'hostile-input-test' };
-      const first = quiet();
-      const ok = await main(base, env, tree.dir);
-      assert.equal(ok, 0, first.restore());
+      const first = await runInProcess(base, env, tree.dir);
+      assert.equal(first.code, 0, first.stderr);
       let before = readFileSync(path.join(out, 'result.json'), 'utf8');
       const seeds: [string, string, string[]][] = [
         ['bad/posture.yaml', toYaml({ sources: ['local-repo'], failOn: 'high' }), ['--config', 'bad/posture.yaml']],
@@ -359,14 +342,7 @@ describe('hostile and broken input', function () {
         await fc.assert(
           fc.asyncProperty(yamlCases(seed), async (text) => {
             writeFileSync(path.join(tree.dir, name), text);
-            const capture = quiet();
-            let code = -1;
-            let stderr = '';
-            try {
-              code = await main([...base, ...args], env, tree.dir);
-            } finally {
-              stderr = capture.restore();
-            }
+            const { code, stderr } = await runInProcess([...base, ...args], env, tree.dir);
             assert.ok([0, 2].includes(code), `exit ${code}: ${stderr}`);
             assert.doesNotMatch(stderr, /internal error|\n\s+at /, 'no internal error and no stack trace');
             if (code === 0) before = readFileSync(path.join(out, 'result.json'), 'utf8');

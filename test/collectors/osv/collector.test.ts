@@ -8,7 +8,7 @@ import { runCollectors } from '../../../src/collectors/run.js';
 import type { CollectContext } from '../../../src/collectors/types.js';
 import { createSchemaSet, describeAjvError } from '../../../src/facts/documents.js';
 import type { Resource } from '../../../src/facts/types.js';
-import { testContext } from '../secrets/context.js';
+import { testContext } from '../../support/collect-context.js';
 import { fixture, makeStandIn, STAND_IN, type StandInOptions } from './stand-in.js';
 
 /** Credentials posture holds, which must never reach osv-scanner. */

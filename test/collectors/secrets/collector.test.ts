@@ -13,7 +13,7 @@ import { createSchemaSet, describeAjvError } from '../../../src/facts/documents.
 import type { Resource } from '../../../src/facts/types.js';
 import { packageRoot } from '../../../src/util/package-root.js';
 import { createRedactor } from '../../../src/util/redact.js';
-import { testContext } from './context.js';
+import { testContext } from '../../support/collect-context.js';
 
 type Sample = { id: string; file: string; note: string; expect: { type: string; line: number }[]; values?: string[]; content: string };
 

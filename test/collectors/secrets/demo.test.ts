@@ -12,7 +12,7 @@ import { createSchemaSet, describeAjvError } from '../../../src/facts/documents.
 import type { FactsDocument } from '../../../src/facts/types.js';
 import { packageRoot } from '../../../src/util/package-root.js';
 import { STAND_IN } from '../osv/stand-in.js';
-import { testContext } from './context.js';
+import { testContext } from '../../support/collect-context.js';
 
 const DEMO = path.join(packageRoot, 'fixtures/demo');
 const LOCKFILE = 'services/payments/package-lock.json';

@@ -1,5 +1,5 @@
-import { createCallRecorder, type CollectContext } from '../../../src/collectors/types.js';
-import { createLogger } from '../../../src/util/logger.js';
+import { createCallRecorder, type CollectContext } from '../../src/collectors/types.js';
+import { createLogger } from '../../src/util/logger.js';
 
 /** A collector context for tests: quiet logger (lines kept), no rules' needs, default limits. */
 export const testContext = (root: string, overrides: Partial<CollectContext> = {}): CollectContext & { logged: string[] } => {
