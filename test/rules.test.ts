@@ -23,6 +23,10 @@ describe('built-in rules', () => {
     assert.ok(rules.length > 0, 'no rules found under rules/');
   });
 
+  it('pass the checks of a user\'s rule, which also compile every condition (skipped for built-in rules when posture runs)', () => {
+    assert.doesNotThrow(() => loadRules([{ dir: BUILTIN_RULES_DIR, builtin: false }], createSchemaSet(), loadCsfCatalogue()));
+  });
+
   it('each have a test file, and every test file has a rule', () => {
     assert.deepEqual(checkRuleTestLayout(rules, [BUILTIN_RULES_DIR]), []);
   });

@@ -17,6 +17,7 @@ import { reporterRegistry, type OutputFormat } from '../reporters/index.js';
 import { stageFile, type StagedFile } from '../util/atomic.js';
 import { chunked, jsonPieces } from '../util/json-chunks.js';
 import { acceptedRiskSuppressions, buildThreatModelSection, resolveThreatModel, type LoadedThreatModel } from '../threat-model/index.js';
+import { threatModelInventory, type InventoryItem } from '../threat-model/register.js';
 import type { Logger } from '../util/logger.js';
 import { createRedactor, loadFingerprintKey, type Redactor } from '../util/redact.js';
 import { DEFAULT_EXCLUDES, treeIdOf } from '../util/tree.js';
@@ -250,8 +251,15 @@ export const validateFacts = (rt: Runtime, facts: FactsDocument, label: string):
 
 export type EvaluateInput = { facts: FactsDocument; loaded: LoadedConfig; ruleSet: RuleSet; threatModel: LoadedThreatModel; scanTime?: Date; root?: string };
 
-/** Evaluates the facts with the rule set: a pure step apart from reading the suppression files. */
-export const evaluateStage = (rt: Runtime, input: EvaluateInput): ResultDocument => {
+/** The findings of an evaluation and what the threat model reads of the facts: not the facts themselves. */
+export type PendingResult = { result: ResultDocument; inventory: InventoryItem[]; threatModel: LoadedThreatModel; scanTime: Date };
+
+/**
+ * Evaluates the facts with the rule set: a pure step apart from reading the suppression files.
+ * The threat model is added by withThreatModel, so that a caller that needs the facts no longer
+ * can let them go in between: at scale they are a large part of the memory.
+ */
+export const evaluateFindings = (rt: Runtime, input: EvaluateInput): PendingResult => {
   const scanTime = input.scanTime ?? new Date(input.facts.scan.startedAt);
   const suppressions = [...loadSuppressions(rt.schemas, input.loaded, input.root), ...acceptedRiskSuppressions(input.threatModel)];
   const result = evaluate(input.facts, {
@@ -263,8 +271,14 @@ export const evaluateStage = (rt: Runtime, input: EvaluateInput): ResultDocument
     rulesHash: input.ruleSet.hash,
     tool: rt.tool,
   });
-  return Object.assign(result, buildThreatModelSection(result, input.facts, input.threatModel, scanTime));
+  return { result, inventory: threatModelInventory(input.facts), threatModel: input.threatModel, scanTime };
 };
+
+/** Adds the threat-model section (assets, register, risks) to an evaluation's result. */
+export const withThreatModel = (pending: PendingResult): ResultDocument =>
+  Object.assign(pending.result, buildThreatModelSection(pending.result, pending.inventory, pending.threatModel, pending.scanTime));
+
+export const evaluateStage = (rt: Runtime, input: EvaluateInput): ResultDocument => withThreatModel(evaluateFindings(rt, input));
 
 /** `--threat-model FILE`, else ./threat-model.yaml, else the default model. */
 export const threatModelOf = (rt: Runtime, file: string | undefined): LoadedThreatModel => resolveThreatModel(rt.schemas, { cwd: rt.cwd, file });

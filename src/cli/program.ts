@@ -18,6 +18,7 @@ import { EXIT, gate } from './exit-codes.js';
 import {
   closeOnError,
   collectStage,
+  evaluateFindings,
   evaluateStage,
   failOnOf,
   loadRuleSet,
@@ -29,6 +30,7 @@ import {
   threatModelOf,
   validateFacts,
   warmCollectors,
+  withThreatModel,
   writeReports,
   type Runtime,
 } from './pipeline.js';
@@ -238,10 +240,11 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     if (facts.shard) rt.logger.warn(`posture: ${file} holds shard ${facts.shard.k}/${facts.shard.n} only: merge the shards first (posture merge) to evaluate the whole estate`);
     const ci = prepareCi(rt, options);
     const ruleSet = loadRuleSet(rt, loaded, { rulesDirs: options.rulesDir, rules: options.rules, excludeRules: options.excludeRules });
-    const { result } = ci.applyBaseline(evaluateStage(rt, { facts, loaded, ruleSet, threatModel: threatModelOf(rt, options.threatModel), scanTime: parseScanTime(options.scanTime), root: options.root ? path.resolve(rt.cwd, options.root) : undefined }));
-    // The result holds what it needs of the facts: let them go before the result is written, as
-    // the two together are most of the memory a large estate takes.
+    const pending = evaluateFindings(rt, { facts, loaded, ruleSet, threatModel: threatModelOf(rt, options.threatModel), scanTime: parseScanTime(options.scanTime), root: options.root ? path.resolve(rt.cwd, options.root) : undefined });
+    // The findings and the inventory hold what is needed of the facts: let them go before the
+    // threat model is built and the result written, as at scale they are a large part of the memory.
     facts = undefined;
+    const { result } = ci.applyBaseline(withThreatModel(pending));
     writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), serialise(rt, result));
     const decision = gate(result, { failOn: failOnOf(options.failOn, loaded.config), failOnGaps: Boolean(options.failOnGaps), require: splitList(options.require), ...ci.gateOptions });
     rt.logger.info(`posture: ${summaryLine(result)}`);

@@ -1,7 +1,7 @@
 import { isExpired } from '../engine/suppressions.js';
 import { SEVERITIES, STATUSES, THREATS, type Finding, type ResultDocument, type Severity, type Status } from '../engine/types.js';
 import type { FactsDocument, Resource } from '../facts/types.js';
-import { deriveExposures, exposureKey, type ExposureVerdict } from './exposure.js';
+import { deriveExposures, exposureAttributes, exposureKey, type ExposureVerdict } from './exposure.js';
 import { defaultAttackers } from './model.js';
 import { bandOf, riskFormula, scoreRisk, widerExposure } from './risk.js';
 import { assignResources } from './select.js';
@@ -21,7 +21,8 @@ import type {
   ThreatModelSection,
 } from './types.js';
 
-type InventoryItem = Pick<Resource, 'kind' | 'id' | 'name' | 'source' | 'scope' | 'tags' | 'attributes'>;
+/** What the threat model reads of a resource: the attributes exposure is derived from, no others. */
+export type InventoryItem = Pick<Resource, 'kind' | 'id' | 'name' | 'source' | 'scope' | 'tags' | 'attributes'>;
 
 const DEFAULT_BANNER = 'CONFIDENTIAL';
 
@@ -32,8 +33,30 @@ const RULE_STATUS_RANK: Record<RegisterRule['status'], number> = { fail: 0, unkn
 // Most cells of a large estate have no mitigating rule: they share one empty list.
 const NO_RULES = Object.freeze([]) as unknown as RegisterRule[];
 
+/**
+ * The facts' resources as the threat model reads them: identity, scope, tags and the attributes
+ * that exposure is derived from. A large estate's facts are most of `evaluate`'s memory; this is
+ * a small part of them, so the facts can be let go before the threat model is built.
+ */
+export const threatModelInventory = (facts: FactsDocument | InventoryItem[]): InventoryItem[] => {
+  const read = exposureAttributes();
+  return (Array.isArray(facts) ? facts : facts.resources).map((resource) => {
+    const attributes: Record<string, unknown> = {};
+    for (const name of read[resource.kind] ?? []) if (name in resource.attributes) attributes[name] = resource.attributes[name];
+    return {
+      kind: resource.kind,
+      id: resource.id,
+      name: resource.name,
+      source: resource.source,
+      ...(resource.scope ? { scope: resource.scope } : {}),
+      ...(resource.tags ? { tags: resource.tags } : {}),
+      attributes,
+    };
+  });
+};
+
 /** The resources to model: the facts' inventory, plus any resource a finding names that it lacks. */
-const inventoryOf = (result: ResultDocument, facts: FactsDocument | Resource[]): InventoryItem[] => {
+const inventoryOf = (result: ResultDocument, facts: FactsDocument | InventoryItem[]): InventoryItem[] => {
   const resources = Array.isArray(facts) ? facts : facts.resources;
   const seen = new Set<string>();
   const items: InventoryItem[] = [];
@@ -68,7 +91,7 @@ const floorOf = (declared: DeclaredExposure | undefined, zoneUntrusted: boolean)
  */
 export const buildThreatModelSection = (
   result: ResultDocument,
-  facts: FactsDocument | Resource[],
+  facts: FactsDocument | InventoryItem[],
   threatModel: LoadedThreatModel | ThreatModel,
   scanTime: Date | string,
 ): ThreatModelSection => {

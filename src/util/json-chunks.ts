@@ -17,6 +17,11 @@ export function* jsonPieces(value: unknown, depth = 2, indent = ''): Generator<s
       yield '[]';
       return;
     }
+    if (depth === 1) {
+      yield* elementGroups(value, inner);
+      yield `\n${indent}]`;
+      return;
+    }
     for (let index = 0; index < value.length; index++) {
       yield index === 0 ? `[\n${inner}` : `,\n${inner}`;
       const item: unknown = value[index];
@@ -44,6 +49,37 @@ export function* jsonPieces(value: unknown, depth = 2, indent = ''): Generator<s
     first = false;
   }
   yield first ? '{}' : `\n${indent}}`;
+}
+
+/** Bounds of the characters a group of elements is aimed at: see elementGroups. */
+const GROUP_MIN = 1 << 14;
+const GROUP_MAX = 1 << 16;
+
+/**
+ * The elements of an array whose elements are written whole, a group at a time, from `[` to the
+ * last element (the caller closes the array). Each group is stringified inside as many arrays as
+ * the elements are indented, so that JSON.stringify writes their indentation itself, and the
+ * wrapping is cut off: indenting each element's text afterwards took as long as stringifying it.
+ * The number of elements a group takes adapts so that its text stays near 16 to 64 K characters.
+ */
+function* elementGroups(value: unknown[], inner: string): Generator<string> {
+  // Indentation is two spaces a level.
+  const levels = inner.length / 2;
+  let open = '';
+  let close = '';
+  for (let level = 1; level <= levels; level++) {
+    open += `[\n${'  '.repeat(level)}`;
+    close = `\n${'  '.repeat(level - 1)}]${close}`;
+  }
+  let size = 16;
+  for (let start = 0, end = size; start < value.length; start = end, end = start + size) {
+    let wrapped: unknown = value.slice(start, end);
+    for (let level = 1; level < levels; level++) wrapped = [wrapped];
+    const text = JSON.stringify(wrapped, null, 2);
+    yield `${start === 0 ? `[\n${inner}` : `,\n${inner}`}${text.slice(open.length, text.length - close.length)}`;
+    if (text.length > GROUP_MAX && size > 1) size >>= 1;
+    else if (text.length < GROUP_MIN && size < 1024) size <<= 1;
+  }
 }
 
 /** A plain object or array: one that JSON.stringify walks rather than asking for its toJSON. */

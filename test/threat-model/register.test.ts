@@ -5,7 +5,7 @@ import { assertValid, createSchemaSet } from '../../src/facts/documents.js';
 import { unknown, type FactsDocument, type Resource } from '../../src/facts/types.js';
 import { deriveExposures, exposureAttributes, exposureKey } from '../../src/threat-model/exposure.js';
 import { acceptedRiskSuppressions, defaultThreatModel } from '../../src/threat-model/model.js';
-import { buildThreatModelSection } from '../../src/threat-model/register.js';
+import { buildThreatModelSection, threatModelInventory } from '../../src/threat-model/register.js';
 import { bandOf, scoreRisk } from '../../src/threat-model/risk.js';
 import { assignResources, compileSelector } from '../../src/threat-model/select.js';
 import type { LoadedThreatModel, ThreatModel } from '../../src/threat-model/types.js';
@@ -203,6 +203,16 @@ describe('threat-model section of the sample estate', () => {
   it('gives every asset six register entries, one per STRIDE category', () => {
     assert.ok(result.assets!.every((a) => a.resources.length > 0));
     assert.equal(result.threatRegister!.length, result.assets!.length * 6);
+  });
+
+  it('builds the same section from the slim inventory that evaluate keeps as from the facts', () => {
+    const facts = sampleFacts();
+    const inventory = threatModelInventory(facts);
+    assert.ok(inventory.some((item) => Object.keys(item.attributes).length > 0), 'exposure attributes are kept');
+    assert.ok(facts.resources.some((r, i) => Object.keys(r.attributes).length > Object.keys(inventory[i]!.attributes).length), 'other attributes are not');
+    const section = buildThreatModelSection(result, inventory, loadSampleModel(), SCAN_TIME);
+    assert.deepEqual(section, buildThreatModelSection(result, facts, loadSampleModel(), SCAN_TIME));
+    assert.ok(section.assets.some((a) => a.exposure === 'public'), 'exposure read from the kept attributes');
   });
 
   it('keeps an asset that selects nothing in the inventory, out of the register', () => {

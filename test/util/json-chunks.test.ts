@@ -20,10 +20,20 @@ describe('JSON in pieces', () => {
     }
   });
 
+  it('write long arrays in groups that concatenate to the same text, whatever the sizes of their elements', () => {
+    // Elements from a few characters to over 64 K, so that the group size grows and shrinks.
+    const element = (i: number): unknown => (i % 7 === 0 ? [i, { text: 'x'.repeat((i * 977) % 90_000) }] : i % 3 === 0 ? `s${i}` : { i, nested: { list: [i, null, undefined] }, skipped: undefined });
+    const doc = { list: Array.from({ length: 3000 }, (_, i) => element(i)), deep: { inner: Array.from({ length: 500 }, (_, i) => element(i)) } };
+    for (const depth of [1, 2, 3, 4]) assert.equal([...jsonPieces(doc, depth)].join(''), JSON.stringify(doc, null, 2), `depth ${depth}`);
+    const pieces = [...jsonPieces(doc, 2)];
+    assert.ok(pieces.length < 3500 / 4, `${pieces.length} pieces: the elements are grouped`);
+  });
+
   it('are joined into chunks cut only between members', () => {
-    const doc = { findings: Array.from({ length: 50 }, (_, i) => ({ id: `finding-${i}`, secretAccessKey: 'k'.repeat(40) })), tail: 'end' };
+    // Elements written whole come in groups of 16 to 64 K characters: enough of them for several.
+    const doc = { findings: Array.from({ length: 5000 }, (_, i) => ({ id: `finding-${i}`, secretAccessKey: 'k'.repeat(40) })), tail: 'end' };
     const chunks = [...chunked(jsonPieces(doc), 100)];
-    assert.ok(chunks.length > 10);
+    assert.ok(chunks.length > 5, `${chunks.length} chunks`);
     assert.equal(chunks.join(''), JSON.stringify(doc, null, 2));
     for (const chunk of chunks.slice(1)) assert.match(chunk, /^(,\n|\n)/, 'a chunk starts at a member boundary');
     for (const chunk of chunks) assert.equal((chunk.match(/"secretAccessKey": "k{40}"/g) ?? []).length, (chunk.match(/secretAccessKey/g) ?? []).length, 'a key and its value stay together');
