@@ -10,14 +10,15 @@ import type { FailOn } from '../config/types.js';
 import { evaluate } from '../engine/evaluate.js';
 import type { CsfCatalogue } from '../engine/csf.js';
 import { BUILTIN_RULES_DIR, loadRules, neededAttributes, resolveParams, rulesHash, selectRules } from '../engine/rules.js';
-import type { ResultDocument, Rule } from '../engine/types.js';
+import type { Finding, ResultDocument, Rule } from '../engine/types.js';
 import { assertValid, describeAjvError, type SchemaSet } from '../facts/documents.js';
 import type { CollectorId, FactsDocument, ResourceKind } from '../facts/types.js';
 import { reporterRegistry, type OutputFormat } from '../reporters/index.js';
 import { stageFile, type StagedFile } from '../util/atomic.js';
 import { chunked, jsonPieces } from '../util/json-chunks.js';
 import { acceptedRiskSuppressions, buildThreatModelSection, resolveThreatModel, type LoadedThreatModel } from '../threat-model/index.js';
-import { threatModelInventory, type InventoryItem } from '../threat-model/register.js';
+import { buildLazyThreatModelSection, threatModelInventory, type InventoryItem } from '../threat-model/register.js';
+import type { RegisterEntry } from '../threat-model/types.js';
 import type { Logger } from '../util/logger.js';
 import { createRedactor, loadFingerprintKey, type Redactor } from '../util/redact.js';
 import { DEFAULT_EXCLUDES, treeIdOf } from '../util/tree.js';
@@ -278,6 +279,18 @@ export const evaluateFindings = (rt: Runtime, input: EvaluateInput): PendingResu
 export const withThreatModel = (pending: PendingResult): ResultDocument =>
   Object.assign(pending.result, buildThreatModelSection(pending.result, pending.inventory, pending.threatModel, pending.scanTime));
 
+/** The register of a result written by serialiseWithRegister: made from the result's findings, or a redacted copy of them. */
+export type LazyRegister = (findings: readonly Finding[]) => Iterable<RegisterEntry>;
+
+/**
+ * withThreatModel for a result that is written, not rendered: the result gets the threat model,
+ * assets and risks, and the register is made while the result is written (serialiseWithRegister).
+ */
+export const withLazyThreatModel = (pending: PendingResult): { result: ResultDocument; register: LazyRegister } => {
+  const { register, ...section } = buildLazyThreatModelSection(pending.result, pending.inventory, pending.threatModel, pending.scanTime);
+  return { result: Object.assign(pending.result, section), register };
+};
+
 export const evaluateStage = (rt: Runtime, input: EvaluateInput): ResultDocument => withThreatModel(evaluateFindings(rt, input));
 
 /** `--threat-model FILE`, else ./threat-model.yaml, else the default model. */
@@ -320,7 +333,11 @@ export const writeReports = (rt: Runtime, outDir: string, result: ResultDocument
 function* serialiseRedacted(rt: Runtime, redacted: unknown): Generator<string> {
   // redactDeep has redacted every string, pairing key ids with secret keys across strings; each
   // chunk (whole members) is redacted again as text, for what only the joined text shows.
-  for (const chunk of chunked(withLineBreak(jsonPieces(redacted)))) yield rt.redactor.redact(chunk);
+  // A part made while it is written (an iterable member) was not in the document redactDeep saw:
+  // each group of its elements is redacted as the document was, once the secrets that the rest of
+  // the document pairs are known.
+  const prepare = (elements: unknown[]): unknown[] => rt.redactor.redactDeep(elements);
+  for (const chunk of chunked(withLineBreak(jsonPieces(redacted, 2, '', { prepare })))) yield rt.redactor.redact(chunk);
 }
 
 function* withLineBreak(pieces: Iterable<string>): Generator<string> {
@@ -333,5 +350,21 @@ function* withLineBreak(pieces: Iterable<string>): Generator<string> {
  * every string redacted, in chunks: written one after another they make the whole text.
  */
 export const serialise = (rt: Runtime, document: unknown): Iterable<string> => serialiseRedacted(rt, rt.redactor.redactDeep(document));
+
+/**
+ * serialise for a result whose threat register is made while it is written (withLazyThreatModel):
+ * the text is that of the result with the register in its place, after the assets. The register is
+ * made from the redacted findings, so its text is made of redacted text; each group of its cells is
+ * redacted again as it is written.
+ */
+export function* serialiseWithRegister(rt: Runtime, result: ResultDocument, register: LazyRegister): Generator<string> {
+  const redacted = rt.redactor.redactDeep(result);
+  const document: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(redacted)) {
+    document[name] = value;
+    if (name === 'assets') document.threatRegister = register(redacted.findings);
+  }
+  yield* serialiseRedacted(rt, document);
+}
 
 export const failOnOf = (flag: string | undefined, config: LoadedConfig['config']): FailOn => (flag as FailOn | undefined) ?? config.failOn ?? 'high';

@@ -27,10 +27,11 @@ import {
   parseTreeId,
   parseScanTime,
   serialise,
+  serialiseWithRegister,
   threatModelOf,
   validateFacts,
   warmCollectors,
-  withThreatModel,
+  withLazyThreatModel,
   writeReports,
   type Runtime,
 } from './pipeline.js';
@@ -244,8 +245,9 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     // The findings and the inventory hold what is needed of the facts: let them go before the
     // threat model is built and the result written, as at scale they are a large part of the memory.
     facts = undefined;
-    const { result } = ci.applyBaseline(withThreatModel(pending));
-    writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), serialise(rt, result));
+    const lazy = withLazyThreatModel(pending);
+    const { result } = ci.applyBaseline(lazy.result);
+    writeOutput(options.out === '-' || !options.out ? '-' : path.resolve(rt.cwd, options.out), serialiseWithRegister(rt, result, lazy.register));
     const decision = gate(result, { failOn: failOnOf(options.failOn, loaded.config), failOnGaps: Boolean(options.failOnGaps), require: splitList(options.require), ...ci.gateOptions });
     rt.logger.info(`posture: ${summaryLine(result)}`);
     setExit(decision.code);

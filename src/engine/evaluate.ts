@@ -354,20 +354,26 @@ export const toFinding = (compiled: CompiledRule, resource: Resource, decision: 
     : resource.location
       ? { path: resource.location.path, line: first?.line ?? resource.location.line }
       : undefined;
-  // Members are added in the document's order, without building and spreading objects for the optional ones.
-  const finding: Finding = {
-    ruleId: rule.id,
-    status: decision.status,
-    severity: severityOf(rule, resource.attributes),
-    resource: ref,
-    csf: compiled.csf,
-    threats: rule.threats,
-    title: rule.title,
-    message,
-    evidence: decision.evidence,
-  } as Finding;
-  if (location) finding.location = location.line ? { path: location.path, line: location.line } : { path: location.path };
-  finding.fingerprint = fingerprint(rule.id, resource.kind, resource.id, resource.discriminator);
+  // Members in the document's order, without building and spreading objects for the optional ones.
+  // The members every finding has are written in one literal, with or without a location, so that
+  // V8 holds them inside the object: a member added afterwards costs a separate array.
+  const severity = severityOf(rule, resource.attributes);
+  const print = fingerprint(rule.id, resource.kind, resource.id, resource.discriminator);
+  const finding: Finding = location
+    ? {
+        ruleId: rule.id,
+        status: decision.status,
+        severity,
+        resource: ref,
+        csf: compiled.csf,
+        threats: rule.threats,
+        title: rule.title,
+        message,
+        evidence: decision.evidence,
+        location: location.line ? { path: location.path, line: location.line } : { path: location.path },
+        fingerprint: print,
+      }
+    : { ruleId: rule.id, status: decision.status, severity, resource: ref, csf: compiled.csf, threats: rule.threats, title: rule.title, message, evidence: decision.evidence, fingerprint: print };
   if (resource.discriminator) finding.discriminator = resource.discriminator;
   if (decision.unknown) finding.unknown = decision.unknown;
   return finding;
@@ -404,6 +410,30 @@ export type EvaluateOptions = {
 
 const NO_PARAMS: Record<string, unknown> = Object.freeze({});
 
+/**
+ * Gives the findings of one rule one evidence list wherever their lists are equal: a single place
+ * without a line, the same sentence and value, as "versioning is false; expected true" on thousands
+ * of buckets. Failing findings are most of a large result, and their evidence a large part of each.
+ * Keyed by the sentence itself, so a rule whose sentences are all different costs a map entry each.
+ */
+const evidenceSharing = (): ((evidence: EvidenceItem[]) => EvidenceItem[]) => {
+  const bySentence = new Map<string, EvidenceItem[][]>();
+  return (evidence) => {
+    const item = evidence[0] as EvidenceItem;
+    // -0 and NaN would compare equal to what JSON writes for them, but are not the same value.
+    if (item.file !== undefined || item.line !== undefined || (typeof item.value === 'number' && (Object.is(item.value, -0) || Number.isNaN(item.value)))) return evidence;
+    const held = bySentence.get(item.detail);
+    const same = held?.find((list) => {
+      const other = list[0] as EvidenceItem;
+      return other.path === item.path && other.value === item.value && ('value' in other) === ('value' in item);
+    });
+    if (same) return same;
+    if (held) held.push(evidence);
+    else bySentence.set(item.detail, [evidence]);
+    return evidence;
+  };
+};
+
 /** Code-unit order: stable across locales and far cheaper than localeCompare. */
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -425,7 +455,11 @@ export const evaluate = (facts: FactsDocument, options: EvaluateOptions): Result
   const findings: Finding[] = [];
   for (const rule of options.rules) {
     const compiled = engine.compile(rule, options.params.get(rule.id) ?? NO_PARAMS);
-    for (const { resource, ref } of byKind.get(rule.resource) ?? []) findings.push(toFinding(compiled, resource, engine.decide(compiled, resource), ref));
+    const share = evidenceSharing();
+    for (const { resource, ref } of byKind.get(rule.resource) ?? []) {
+      const decision = engine.decide(compiled, resource);
+      findings.push(toFinding(compiled, resource, decision.evidence.length === 1 ? { ...decision, evidence: share(decision.evidence) } : decision, ref));
+    }
   }
   const suppressions = applySuppressions(findings, options.suppressions, options.scanTime);
   findings.sort(

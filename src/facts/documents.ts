@@ -15,9 +15,12 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 export type DocumentType = 'facts' | 'result' | 'rule' | 'rule-test' | 'config' | 'ignore-file' | 'threat-model';
 
 // posture writes result documents of hundreds of megabytes for estates of tens of thousands of
-// resources (every decision is a finding). Up to this size a document is read as one string and
-// parsed at once; larger ones are read in parts, as no string could hold them.
-const STREAM_FROM_BYTES = 64 * 1024 * 1024;
+// resources (every decision is a finding), longer than any string can be. Up to this size a
+// document is read as one string and parsed at once; larger ones are read in parts. The text read
+// whole is garbage the size of the file as soon as it is parsed, and V8 keeps it until its next
+// full collection: reading the facts of 50,000 resources (43 MB) in parts lowered the peak of
+// `posture evaluate` by 65 MB, at the same speed.
+const STREAM_FROM_BYTES = 8 * 1024 * 1024;
 const MAX_YAML_BYTES = 4 * 1024 * 1024;
 
 /** Creates the ajv instance used for posture's own documents and for rule conditions. */

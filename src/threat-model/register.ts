@@ -84,17 +84,32 @@ const floorOf = (declared: DeclaredExposure | undefined, zoneUntrusted: boolean)
 };
 
 /**
+ * The threat-model section with its register made while it is read: `register(findings)` builds
+ * the cells anew on each pass, asset by asset. A register holds six cells an asset and an entry per
+ * asset and rule, most of what the section takes at scale; a writer that serialises it a few assets
+ * at a time never holds it whole. `findings` are the result's findings or a copy of them in the
+ * same order (a redacted one, so that the register is made of redacted text).
+ */
+export type LazyThreatModelSection = Omit<ThreatModelSection, 'threatRegister'> & { register: (findings: readonly Finding[]) => Iterable<RegisterEntry> };
+
+/**
  * Builds the threat-model section of the result document: the assets the model selects from the
  * scanned resources, the threat register (asset × STRIDE category: which mitigating rules pass,
  * fail or could not be checked) and the failing findings scored as risks. Pure: the same inputs
  * give the same section.
  */
-export const buildThreatModelSection = (
+export const buildThreatModelSection = (...args: Parameters<typeof buildLazyThreatModelSection>): ThreatModelSection => {
+  const { register, ...section } = buildLazyThreatModelSection(...args);
+  return { threatModel: section.threatModel, assets: section.assets, threatRegister: [...register(args[0].findings)], risks: section.risks };
+};
+
+/** buildThreatModelSection, with the register built each time it is iterated (see LazyThreatModelSection). */
+export const buildLazyThreatModelSection = (
   result: ResultDocument,
   facts: FactsDocument | InventoryItem[],
   threatModel: LoadedThreatModel | ThreatModel,
   scanTime: Date | string,
-): ThreatModelSection => {
+): LazyThreatModelSection => {
   const loaded = normaliseModel(threatModel);
   const { model } = loaded;
   const now = typeof scanTime === 'string' ? new Date(scanTime) : scanTime;
@@ -168,16 +183,27 @@ export const buildThreatModelSection = (
   // Risks: every failing or accepted finding, scored on its own resource's exposure raised to its asset's floor.
   const risks: RiskEntry[] = [];
   const scores = new Map<string, ReturnType<typeof scoreRisk>>();
-  const residualOf = new Map<string, number>();
-  const findingsByAsset = new Map<string, Finding[]>();
-  for (const finding of result.findings) {
+  // By index into the findings, so that the register can be made from a copy of them.
+  const findingsByAsset = new Map<string, number[]>();
+  const residuals = new Float64Array(result.findings.length);
+  // A resource's risks name it alike: one reference each, held by all of them.
+  const riskResources = new Map<Finding['resource'], RiskEntry['resource']>();
+  const riskResourceOf = (resource: Finding['resource']): RiskEntry['resource'] => {
+    let held = riskResources.get(resource);
+    if (!held) {
+      held = { kind: resource.kind, id: resource.id, name: resource.name };
+      riskResources.set(resource, held);
+    }
+    return held;
+  };
+  result.findings.forEach((finding, index) => {
     const asset = assetOfResource.get(exposureKey(finding.resource));
-    if (!asset) continue;
+    if (!asset) return;
     asset.findings[finding.status]++;
     const list = findingsByAsset.get(asset.id) ?? [];
-    list.push(finding);
+    list.push(index);
     findingsByAsset.set(asset.id, list);
-    if (finding.status !== 'fail' && finding.status !== 'suppressed') continue;
+    if (finding.status !== 'fail' && finding.status !== 'suppressed') return;
     const own = exposureOf(finding.resource).exposure;
     const floor = floors.get(asset.id);
     const exposure = floor ? widerExposure(own, floor) : own;
@@ -191,13 +217,13 @@ export const buildThreatModelSection = (
     const accepted = finding.status === 'suppressed' && finding.suppression !== undefined && !isExpired(finding.suppression.expires, now);
     const state: RiskEntry['state'] = accepted ? 'accepted' : finding.suppression ? 'acceptance-expired' : 'open';
     const residual = accepted ? 0 : scored.score;
-    residualOf.set(finding.fingerprint, residual);
+    residuals[index] = residual;
     risks.push({
       fingerprint: finding.fingerprint,
       ruleId: finding.ruleId,
       title: finding.title,
       asset: asset.id,
-      resource: { kind: finding.resource.kind, id: finding.resource.id, name: finding.resource.name },
+      resource: riskResourceOf(finding.resource),
       severity: finding.severity,
       classification: asset.classification,
       exposure,
@@ -213,7 +239,7 @@ export const buildThreatModelSection = (
       asset.risk = residual;
       asset.band = bandOf(residual, formula);
     }
-  }
+  });
   risks.sort(
     (a, b) =>
       b.residual - a.residual ||
@@ -224,67 +250,69 @@ export const buildThreatModelSection = (
       a.fingerprint.localeCompare(b.fingerprint),
   );
 
-  const threatRegister: RegisterEntry[] = [];
   // The attackers of a threat are the same for every asset: one list each, shared by the cells.
   const attackersOf = new Map(THREATS.map((threat) => [threat, attackers.filter((attacker) => attacker.threats.includes(threat)).map((attacker) => attacker.id)]));
   const countsOf = new Map<string, RegisterRule['counts']>();
-  for (const asset of assets) {
-    // An asset that selects nothing this scan has nothing to register; the report lists it apart.
-    if (asset.resources.length === 0) continue;
-    // A rule's findings all carry the rule's threats, so its entry is the same in each of the
-    // asset's cells that it mitigates: built once per asset and rule, shared by those cells.
-    const entries = new Map<string, { rule: RegisterRule; threats: readonly string[]; risk: number }>();
-    const multiple = asset.resources.length > 1;
-    for (const finding of findingsByAsset.get(asset.id) ?? []) {
-      if (finding.status === 'not_applicable') continue;
-      const status = finding.status as RegisterRule['status'];
-      let entry = entries.get(finding.ruleId);
-      if (!entry) {
-        entry = {
-          rule: { ruleId: finding.ruleId, title: finding.title, severity: finding.severity, status, counts: { pass: 0, fail: 0, unknown: 0, suppressed: 0 }, findings: [], evidence: [] },
-          threats: finding.threats,
-          risk: 0,
+  function* registerCells(findings: readonly Finding[]): Generator<RegisterEntry> {
+    for (const asset of assets) {
+      // An asset that selects nothing this scan has nothing to register; the report lists it apart.
+      if (asset.resources.length === 0) continue;
+      // A rule's findings all carry the rule's threats, so its entry is the same in each of the
+      // asset's cells that it mitigates: built once per asset and rule, shared by those cells.
+      const entries = new Map<string, { rule: RegisterRule; threats: readonly string[]; risk: number }>();
+      const multiple = asset.resources.length > 1;
+      for (const index of findingsByAsset.get(asset.id) ?? []) {
+        const finding = findings[index] as Finding;
+        if (finding.status === 'not_applicable') continue;
+        const status = finding.status as RegisterRule['status'];
+        let entry = entries.get(finding.ruleId);
+        if (!entry) {
+          entry = {
+            rule: { ruleId: finding.ruleId, title: finding.title, severity: finding.severity, status, counts: { pass: 0, fail: 0, unknown: 0, suppressed: 0 }, findings: [], evidence: [] },
+            threats: finding.threats,
+            risk: 0,
+          };
+          entries.set(finding.ruleId, entry);
+        }
+        const { rule } = entry;
+        rule.counts[status]++;
+        rule.findings.push(finding.fingerprint);
+        if (RULE_STATUS_RANK[status] < RULE_STATUS_RANK[rule.status]) rule.status = status;
+        if (SEVERITY_RANK[finding.severity] < SEVERITY_RANK[rule.severity]) rule.severity = finding.severity;
+        const prefix = multiple ? `${finding.resource.name}: ` : '';
+        if (status === 'fail') {
+          entry.risk = Math.max(entry.risk, residuals[index] ?? 0);
+          for (const item of finding.evidence) rule.evidence.push(`${prefix}${item.line ? `line ${item.line}: ` : ''}${item.detail}`);
+          if (finding.evidence.length === 0) rule.evidence.push(`${prefix}${finding.message}`);
+        } else if (status === 'unknown' && finding.unknown) {
+          rule.evidence.push(`${prefix}could not be checked: ${finding.unknown.reason}${finding.unknown.permission ? ` (needs ${finding.unknown.permission})` : ''}`);
+        }
+        if (rule.evidence.length > 5) rule.evidence.length = 5;
+      }
+      // Lists grown by push keep room for 17 entries: copied to their length, as a register holds
+      // hundreds of thousands of them.
+      for (const { rule } of entries.values()) {
+        rule.findings = rule.findings.slice();
+        rule.evidence = rule.evidence.slice();
+        // Few distinct counts occur (one passing finding, one failing one...): one object each.
+        const countsKey = `${rule.counts.pass},${rule.counts.fail},${rule.counts.unknown},${rule.counts.suppressed}`;
+        const shared = countsOf.get(countsKey);
+        if (shared) rule.counts = shared;
+        else countsOf.set(countsKey, rule.counts);
+      }
+      const ordered = [...entries.values()].sort((a, b) => RULE_STATUS_RANK[a.rule.status] - RULE_STATUS_RANK[b.rule.status] || SEVERITY_RANK[a.rule.severity] - SEVERITY_RANK[b.rule.severity] || a.rule.ruleId.localeCompare(b.rule.ruleId));
+      for (const threat of THREATS) {
+        const mitigating = ordered.filter((entry) => entry.threats.includes(threat));
+        const rules = mitigating.length > 0 ? mitigating.map((entry) => entry.rule) : NO_RULES;
+        yield {
+          asset: asset.id,
+          threat,
+          status: cellStatus(rules),
+          attackers: attackersOf.get(threat) ?? [],
+          risk: mitigating.reduce((max, entry) => Math.max(max, entry.risk), 0),
+          rules,
         };
-        entries.set(finding.ruleId, entry);
       }
-      const { rule } = entry;
-      rule.counts[status]++;
-      rule.findings.push(finding.fingerprint);
-      if (RULE_STATUS_RANK[status] < RULE_STATUS_RANK[rule.status]) rule.status = status;
-      if (SEVERITY_RANK[finding.severity] < SEVERITY_RANK[rule.severity]) rule.severity = finding.severity;
-      const prefix = multiple ? `${finding.resource.name}: ` : '';
-      if (status === 'fail') {
-        entry.risk = Math.max(entry.risk, residualOf.get(finding.fingerprint) ?? 0);
-        for (const item of finding.evidence) rule.evidence.push(`${prefix}${item.line ? `line ${item.line}: ` : ''}${item.detail}`);
-        if (finding.evidence.length === 0) rule.evidence.push(`${prefix}${finding.message}`);
-      } else if (status === 'unknown' && finding.unknown) {
-        rule.evidence.push(`${prefix}could not be checked: ${finding.unknown.reason}${finding.unknown.permission ? ` (needs ${finding.unknown.permission})` : ''}`);
-      }
-      if (rule.evidence.length > 5) rule.evidence.length = 5;
-    }
-    // Lists grown by push keep room for 17 entries: copied to their length, as a register holds
-    // hundreds of thousands of them.
-    for (const { rule } of entries.values()) {
-      rule.findings = rule.findings.slice();
-      rule.evidence = rule.evidence.slice();
-      // Few distinct counts occur (one passing finding, one failing one...): one object each.
-      const countsKey = `${rule.counts.pass},${rule.counts.fail},${rule.counts.unknown},${rule.counts.suppressed}`;
-      const shared = countsOf.get(countsKey);
-      if (shared) rule.counts = shared;
-      else countsOf.set(countsKey, rule.counts);
-    }
-    const ordered = [...entries.values()].sort((a, b) => RULE_STATUS_RANK[a.rule.status] - RULE_STATUS_RANK[b.rule.status] || SEVERITY_RANK[a.rule.severity] - SEVERITY_RANK[b.rule.severity] || a.rule.ruleId.localeCompare(b.rule.ruleId));
-    for (const threat of THREATS) {
-      const mitigating = ordered.filter((entry) => entry.threats.includes(threat));
-      const rules = mitigating.length > 0 ? mitigating.map((entry) => entry.rule) : NO_RULES;
-      threatRegister.push({
-        asset: asset.id,
-        threat,
-        status: cellStatus(rules),
-        attackers: attackersOf.get(threat) ?? [],
-        risk: mitigating.reduce((max, entry) => Math.max(max, entry.risk), 0),
-        rules,
-      });
     }
   }
 
@@ -303,7 +331,7 @@ export const buildThreatModelSection = (
       formula,
     },
     assets,
-    threatRegister,
+    register: (findings) => ({ [Symbol.iterator]: () => registerCells(findings) }),
     risks,
   };
 };

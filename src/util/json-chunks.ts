@@ -1,10 +1,36 @@
+export type PiecesOptions = {
+  /**
+   * Applied to each group of elements that an iterable yields, before they are written: the
+   * redactor, for parts of a document that are made only as they are written.
+   */
+  prepare?: (elements: unknown[]) => unknown[];
+};
+
 /**
  * The text of `JSON.stringify(value, null, 2)`, in pieces whose concatenation is exactly that
  * text. The top `depth` levels of objects and arrays are taken apart member by member; anything
  * deeper is stringified whole. A result document of hundreds of thousands of findings is larger
  * than the longest string V8 can hold, so it must never be built as one string.
+ *
+ * An iterable plain object within those levels, or a member of the deepest of them (which
+ * JSON.stringify would write as `{}`), is written as the array of what it yields, pulled a group
+ * at a time: a part of a document too large to hold whole can be made while it is written.
  */
-export function* jsonPieces(value: unknown, depth = 2, indent = ''): Generator<string> {
+export function* jsonPieces(value: unknown, depth = 2, indent = '', options: PiecesOptions = {}): Generator<string> {
+  if (isLazyArray(value)) {
+    const iterator = value[Symbol.iterator]();
+    const take = (size: number): unknown[] => {
+      const group: unknown[] = [];
+      for (let next = iterator.next(); ; next = iterator.next()) {
+        if (next.done) break;
+        group.push(next.value);
+        if (group.length === size) break;
+      }
+      return options.prepare && group.length > 0 ? options.prepare(group) : group;
+    };
+    yield* elementGroups(take, indent);
+    return;
+  }
   if (depth === 0 || !isContainer(value)) {
     const text = JSON.stringify(value, null, 2);
     // Strings in JSON text never hold a raw line break, so every line break is indentation.
@@ -18,15 +44,15 @@ export function* jsonPieces(value: unknown, depth = 2, indent = ''): Generator<s
       return;
     }
     if (depth === 1) {
-      yield* elementGroups(value, inner);
-      yield `\n${indent}]`;
+      let start = 0;
+      yield* elementGroups((size) => value.slice(start, (start += size)), indent);
       return;
     }
     for (let index = 0; index < value.length; index++) {
       yield index === 0 ? `[\n${inner}` : `,\n${inner}`;
       const item: unknown = value[index];
       // What JSON.stringify leaves out of an object it writes as null in an array.
-      if (isContainer(item)) yield* jsonPieces(item, depth - 1, inner);
+      if (isContainer(item)) yield* jsonPieces(item, depth - 1, inner, options);
       else yield member(item, inner) ?? 'null';
     }
     yield `\n${indent}]`;
@@ -38,7 +64,7 @@ export function* jsonPieces(value: unknown, depth = 2, indent = ''): Generator<s
     const name = JSON.stringify(key);
     if (isContainer(child)) {
       yield `${first ? `{\n${inner}` : `,\n${inner}`}${name}: `;
-      yield* jsonPieces(child, depth - 1, inner);
+      yield* jsonPieces(child, depth - 1, inner, options);
     } else {
       const text = member(child, inner);
       if (text === undefined) continue;
@@ -56,13 +82,15 @@ const GROUP_MIN = 1 << 14;
 const GROUP_MAX = 1 << 16;
 
 /**
- * The elements of an array whose elements are written whole, a group at a time, from `[` to the
- * last element (the caller closes the array). Each group is stringified inside as many arrays as
- * the elements are indented, so that JSON.stringify writes their indentation itself, and the
- * wrapping is cut off: indenting each element's text afterwards took as long as stringifying it.
- * The number of elements a group takes adapts so that its text stays near 16 to 64 K characters.
+ * An array whose elements are written whole, from `[` to `]`, a group of elements at a time
+ * (`take(size)` gives the next ones; none when there are no more). Each group is stringified inside
+ * as many arrays as the elements are indented, so that JSON.stringify writes their indentation
+ * itself, and the wrapping is cut off: indenting each element's text afterwards took as long as
+ * stringifying it. The number of elements a group takes adapts so that its text stays near 16 to
+ * 64 K characters.
  */
-function* elementGroups(value: unknown[], inner: string): Generator<string> {
+function* elementGroups(take: (size: number) => unknown[], indent: string): Generator<string> {
+  const inner = `${indent}  `;
   // Indentation is two spaces a level.
   const levels = inner.length / 2;
   let open = '';
@@ -72,15 +100,28 @@ function* elementGroups(value: unknown[], inner: string): Generator<string> {
     close = `\n${'  '.repeat(level - 1)}]${close}`;
   }
   let size = 16;
-  for (let start = 0, end = size; start < value.length; start = end, end = start + size) {
-    let wrapped: unknown = value.slice(start, end);
+  let first = true;
+  for (let group = take(size); group.length > 0; group = take(size)) {
+    let wrapped: unknown = group;
     for (let level = 1; level < levels; level++) wrapped = [wrapped];
     const text = JSON.stringify(wrapped, null, 2);
-    yield `${start === 0 ? `[\n${inner}` : `,\n${inner}`}${text.slice(open.length, text.length - close.length)}`;
+    yield `${first ? `[\n${inner}` : `,\n${inner}`}${text.slice(open.length, text.length - close.length)}`;
+    first = false;
     if (text.length > GROUP_MAX && size > 1) size >>= 1;
     else if (text.length < GROUP_MIN && size < 1024) size <<= 1;
   }
+  yield first ? '[]' : `\n${indent}]`;
 }
+
+/**
+ * A plain object that is iterable (`{ [Symbol.iterator]: ... }`), which JSON.stringify would write
+ * as `{}`: see jsonPieces. Maps, sets and typed arrays keep what JSON.stringify makes of them.
+ */
+const isLazyArray = (value: unknown): value is Iterable<unknown> =>
+  value !== null &&
+  typeof value === 'object' &&
+  Object.getPrototypeOf(value) === Object.prototype &&
+  typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
 
 /** A plain object or array: one that JSON.stringify walks rather than asking for its toJSON. */
 const isContainer = (value: unknown): value is object =>

@@ -137,6 +137,25 @@ describe('engine: evaluate', () => {
     assert.equal(result.summary.byFunction.PR.unknown, 1);
   });
 
+  it('gives the findings of a rule one evidence list where their lists are equal, and only there', () => {
+    const result = run([
+      resource('arn:aws:s3:::a', false),
+      resource('arn:aws:s3:::b', false),
+      resource('arn:aws:s3:::c', 'false'),
+      resource('arn:aws:s3:::d', 0),
+      resource('arn:aws:s3:::e', -0),
+      resource('arn:aws:s3:::f', 'false'),
+    ]);
+    const evidenceOf = (id: string) => result.findings.find((f) => f.resource.id === `arn:aws:s3:::${id}`)!.evidence;
+    assert.equal(evidenceOf('a'), evidenceOf('b'), 'the same place, sentence and value: one list');
+    assert.equal(evidenceOf('c'), evidenceOf('f'));
+    assert.notEqual(evidenceOf('a'), evidenceOf('c'), 'false and "false" are different values');
+    assert.notEqual(evidenceOf('d'), evidenceOf('e'), '-0 is not 0');
+    assert.ok(Object.is(evidenceOf('e')[0]!.value, -0));
+    assert.deepEqual(evidenceOf('a'), [{ path: 'enabled', detail: evidenceOf('a')[0]!.detail, value: false }]);
+    assert.deepEqual(evidenceOf('c')[0]!.value, 'false');
+  });
+
   it('locates a finding in the file its first offending place names, else in the resource file', () => {
     const rule = makeRule({
       resource: 'source.repository',

@@ -29,6 +29,27 @@ describe('JSON in pieces', () => {
     assert.ok(pieces.length < 3500 / 4, `${pieces.length} pieces: the elements are grouped`);
   });
 
+  it('write an iterable member as the array of what it yields, a group at a time through prepare', () => {
+    const made = (n: number) => ({
+      *[Symbol.iterator]() {
+        for (let i = 0; i < n; i++) yield i % 5 === 0 ? undefined : { i, name: `item ${i}`, tags: ['a', 'b'] };
+      },
+    });
+    for (const n of [0, 1, 17, 4000]) {
+      const lazy = { head: 1, list: made(n), tail: [{ map: new Map([[1, 2]]) }] };
+      const plain = { head: 1, list: [...made(n)], tail: [{ map: new Map([[1, 2]]) }] };
+      for (const depth of [1, 2, 3]) assert.equal([...jsonPieces(lazy, depth)].join(''), JSON.stringify(plain, null, 2), `${n} elements at depth ${depth}`);
+      const groups: number[] = [];
+      const prepared = [...jsonPieces(lazy, 2, '', { prepare: (elements) => (groups.push(elements.length), elements.map((e) => (e === undefined ? 'gone' : { ...e, name: 'seen' }))) })].join('');
+      assert.equal(groups.reduce((a, b) => a + b, 0), n, 'every element passes through prepare once');
+      if (n > 16) assert.ok(groups.length > 1 && groups.length < n, `${groups.length} groups`);
+      assert.equal((JSON.parse(prepared) as { list: unknown[] }).list.filter((e) => e === 'gone' || (e as { name?: string }).name === 'seen').length, n);
+    }
+    // Maps and sets are iterable too, but JSON.stringify writes them as objects: so do the pieces.
+    const odd = { set: new Set([1]), map: new Map([['k', 1]]) };
+    assert.equal([...jsonPieces(odd, 2)].join(''), JSON.stringify(odd, null, 2));
+  });
+
   it('are joined into chunks cut only between members', () => {
     // Elements written whole come in groups of 16 to 64 K characters: enough of them for several.
     const doc = { findings: Array.from({ length: 5000 }, (_, i) => ({ id: `finding-${i}`, secretAccessKey: 'k'.repeat(40) })), tail: 'end' };
