@@ -119,14 +119,13 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
       const session = createAwsSession(ctx, settingsOf(principal, false), principal.region);
       try {
         const sts = session.client(STSClient, 'sts', principal.region);
-        const answer = await session.call('sts', 'AssumeRole', (options) =>
+        const answer = await session.call('sts', 'AssumeRole', () =>
           sts.send(
             new AssumeRoleCommand({
               RoleArn: principal.roleArn,
               RoleSessionName: principal.roleSessionName,
               ...(principal.externalId ? { ExternalId: principal.externalId } : {}),
             }),
-            options,
           ),
         );
         if (!answer.ok) return answer;
@@ -190,7 +189,7 @@ export const createScanIdentities = (options: { now?: () => number } = {}): Scan
             const session = createAwsSession({ ...ctx, awsIdentities: identities }, settingsOf(principal, true), principal.region);
             try {
               const sts = session.client(STSClient, 'sts', principal.region);
-              const answer = await session.call('sts', 'GetCallerIdentity', (options) => sts.send(new GetCallerIdentityCommand({}), options));
+              const answer = await session.call('sts', 'GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({})));
               return answer.ok ? { ok: true as const, value: callerIdentityOf(answer.value) } : answer;
             } finally {
               session.destroy();

@@ -43,8 +43,8 @@ export const discoverAccounts = async (
     const seen = new Set<string>();
     let token: string | undefined;
     do {
-      const page = await session.call('organizations', 'ListAccounts', ({ abortSignal }) =>
-        client.send(new ListAccountsCommand({ MaxResults: pageSize, ...(token ? { NextToken: token } : {}) }), { abortSignal }),
+      const page = await session.call('organizations', 'ListAccounts', () =>
+        client.send(new ListAccountsCommand({ MaxResults: pageSize, ...(token ? { NextToken: token } : {}) })),
       );
       if (!page.ok) {
         const { failure } = page;

@@ -29,8 +29,8 @@ export const listEnabledRegions = async (session: Pick<AwsSession, 'client' | 'c
   const seen = new Set<string>();
   let token: string | undefined;
   do {
-    const page = await session.call('account', 'ListRegions', ({ abortSignal }) =>
-      client.send(new ListRegionsCommand({ RegionOptStatusContains: [...ENABLED_STATUSES], MaxResults: pageSize, ...(token ? { NextToken: token } : {}) }), { abortSignal }),
+    const page = await session.call('account', 'ListRegions', () =>
+      client.send(new ListRegionsCommand({ RegionOptStatusContains: [...ENABLED_STATUSES], MaxResults: pageSize, ...(token ? { NextToken: token } : {}) })),
     );
     if (!page.ok) return page;
     for (const entry of page.value.Regions ?? []) {

@@ -212,7 +212,7 @@ describe('AWS identities: each role assumed once and each caller identity asked 
         const session = createAwsSession({ ...payer(), awsIdentities: brokered(lifetimeMs) }, { roleArn: roleOf(FIRST), roleSessionName: 'posture', maxAttempts: 1 }, 'us-east-1');
         try {
           const sts = session.client(STSClient, 'sts', 'us-east-1');
-          for (let i = 0; i < 3; i++) assert.ok((await session.call('sts', 'GetCallerIdentity', (o) => sts.send(new GetCallerIdentityCommand({}), o))).ok);
+          for (let i = 0; i < 3; i++) assert.ok((await session.call('sts', 'GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({})))).ok);
         } finally {
           session.destroy();
         }

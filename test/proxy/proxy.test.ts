@@ -62,7 +62,7 @@ describe('proxies (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
         'us-east-1',
       );
       try {
-        const outcome = await session.call('sts', 'GetCallerIdentity', (o) => session.client(STSClient, 'sts', 'us-east-1').send(new GetCallerIdentityCommand({}), o));
+        const outcome = await session.call('sts', 'GetCallerIdentity', () => session.client(STSClient, 'sts', 'us-east-1').send(new GetCallerIdentityCommand({})));
         return outcome.ok;
       } finally {
         session.destroy();

@@ -43,7 +43,7 @@ export const passwordPolicyFacts = (policy: PasswordPolicy): PasswordPolicyFacts
 
 /** The account's password policy; IAM's NoSuchEntity means there is none, a real value. */
 export const readPasswordPolicy = async (session: AwsSession, iam: IAMClient): Promise<{ value: PasswordPolicyFacts | null | Unknown; failure?: AwsFailure }> => {
-  const got = await session.call('iam', 'GetAccountPasswordPolicy', (o) => iam.send(new GetAccountPasswordPolicyCommand({}), o));
+  const got = await session.call('iam', 'GetAccountPasswordPolicy', () => iam.send(new GetAccountPasswordPolicyCommand({})));
   if (got.ok) return { value: got.value.PasswordPolicy ? passwordPolicyFacts(got.value.PasswordPolicy) : null };
   if (got.failure.code === 'NoSuchEntity' || got.failure.code === 'NoSuchEntityException') return { value: null };
   return { value: unknownFrom(got.failure), failure: got.failure };
@@ -53,7 +53,7 @@ export type SummaryFacts = { rootMfaEnabled: boolean | Unknown; rootAccessKeysPr
 
 /** Root MFA and root access keys from the account summary. */
 export const readAccountSummary = async (session: AwsSession, iam: IAMClient): Promise<{ value: SummaryFacts; failure?: AwsFailure }> => {
-  const got = await session.call('iam', 'GetAccountSummary', (o) => iam.send(new GetAccountSummaryCommand({}), o));
+  const got = await session.call('iam', 'GetAccountSummary', () => iam.send(new GetAccountSummaryCommand({})));
   if (!got.ok) {
     const marker = unknownFrom(got.failure);
     return { value: { rootMfaEnabled: marker, rootAccessKeysPresent: marker }, failure: got.failure };

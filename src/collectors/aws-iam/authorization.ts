@@ -19,8 +19,8 @@ export const fetchAuthorizationDetails = async (session: AwsSession, iam: IAMCli
   let marker: string | undefined;
   do {
     const from = marker;
-    const page = await session.call('iam', 'GetAccountAuthorizationDetails', (o) =>
-      iam.send(new GetAccountAuthorizationDetailsCommand({ MaxItems: 1000, ...(from ? { Marker: from } : {}) }), o),
+    const page = await session.call('iam', 'GetAccountAuthorizationDetails', () =>
+      iam.send(new GetAccountAuthorizationDetailsCommand({ MaxItems: 1000, ...(from ? { Marker: from } : {}) })),
     );
     if (!page.ok) return { ok: false, failure: page.failure };
     details.users.push(...(page.value.UserDetailList ?? []));

@@ -70,7 +70,7 @@ export const fetchCredentialReport = async (
   let generateFailure: AwsFailure | undefined;
   let notReady = false;
   for (;;) {
-    const generated = await session.call('iam', 'GenerateCredentialReport', (o) => iam.send(new GenerateCredentialReportCommand({}), o));
+    const generated = await session.call('iam', 'GenerateCredentialReport', () => iam.send(new GenerateCredentialReportCommand({})));
     if (!generated.ok) {
       generateFailure = generated.failure;
       break;
@@ -87,7 +87,7 @@ export const fetchCredentialReport = async (
       return { ok: false, failure: { reason: 'Aborted', code: 'AbortError', message: 'the scan was cancelled while IAM was generating the credential report' }, notes };
     }
   }
-  const got = await session.call('iam', 'GetCredentialReport', (o) => iam.send(new GetCredentialReportCommand({}), o));
+  const got = await session.call('iam', 'GetCredentialReport', () => iam.send(new GetCredentialReportCommand({})));
   if (!got.ok) {
     if (isCode(got.failure, 'ReportInProgress', 'CredentialReportNotReady') || (notReady && isCode(got.failure, 'ReportNotPresent', 'CredentialReportNotPresent'))) {
       return {

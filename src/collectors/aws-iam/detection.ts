@@ -54,8 +54,8 @@ const trailState = (session: AwsSession, trail: Trail): Promise<TrailState> => {
   const client = session.client(CloudTrailClient, 'cloudtrail', trail.HomeRegion as string);
   const name = trail.TrailARN ?? (trail.Name as string);
   return Promise.all([
-    session.call('cloudtrail', 'GetTrailStatus', (o) => client.send(new GetTrailStatusCommand({ Name: name }), o)),
-    session.call('cloudtrail', 'GetEventSelectors', (o) => client.send(new GetEventSelectorsCommand({ TrailName: name }), o)),
+    session.call('cloudtrail', 'GetTrailStatus', () => client.send(new GetTrailStatusCommand({ Name: name }))),
+    session.call('cloudtrail', 'GetEventSelectors', () => client.send(new GetEventSelectorsCommand({ TrailName: name }))),
   ]).then(([status, selectors]) => ({
     logging: status.ok ? status.value.IsLogging === true : unknownFrom(status.failure),
     managementEvents: selectors.ok ? managementEventsOf(selectors.value) : unknownFrom(selectors.failure),
@@ -70,7 +70,7 @@ const trailState = (session: AwsSession, trail: Trail): Promise<TrailState> => {
  */
 export const collectTrails = async (session: AwsSession, detection: Detection, region: string, resource: string): Promise<{ trails: TrailFacts[] | Unknown; gaps: CoverageGap[] }> => {
   const client = session.client(CloudTrailClient, 'cloudtrail', region);
-  const described = await session.call('cloudtrail', 'DescribeTrails', (o) => client.send(new DescribeTrailsCommand({ includeShadowTrails: true }), o));
+  const described = await session.call('cloudtrail', 'DescribeTrails', () => client.send(new DescribeTrailsCommand({ includeShadowTrails: true })));
   if (!described.ok) return { trails: unknownFrom(described.failure), gaps: [gapFrom(resource, ['trails'], described.failure)] };
   const gaps: CoverageGap[] = [];
   const trails: TrailFacts[] = [];
@@ -105,7 +105,7 @@ export const collectDetectors = async (session: AwsSession, region: string, reso
   let nextToken: string | undefined;
   do {
     const token = nextToken;
-    const page = await session.call('guardduty', 'ListDetectors', (o) => client.send(new ListDetectorsCommand({ ...(token ? { NextToken: token } : {}) }), o));
+    const page = await session.call('guardduty', 'ListDetectors', () => client.send(new ListDetectorsCommand({ ...(token ? { NextToken: token } : {}) })));
     if (!page.ok) return { detectors: unknownFrom(page.failure), gaps: [gapFrom(resource, ['guardDutyDetectors'], page.failure)] };
     ids.push(...(page.value.DetectorIds ?? []));
     nextToken = page.value.NextToken || undefined;
@@ -113,7 +113,7 @@ export const collectDetectors = async (session: AwsSession, region: string, reso
   const gaps: CoverageGap[] = [];
   const detectors = await Promise.all(
     ids.map(async (id): Promise<DetectorFacts> => {
-      const got = await session.call('guardduty', 'GetDetector', (o) => client.send(new GetDetectorCommand({ DetectorId: id }), o));
+      const got = await session.call('guardduty', 'GetDetector', () => client.send(new GetDetectorCommand({ DetectorId: id })));
       if (got.ok) return { id, status: got.value.Status ?? 'UNKNOWN' };
       gaps.push(gapFrom(resource, [`guardDutyDetectors.${id}.status`], got.failure));
       return { id, status: unknownFrom(got.failure) };

@@ -49,7 +49,7 @@ export type BucketOutputs = {
   GetBucketTagging: GetBucketTaggingCommandOutput;
 };
 
-type Send<K extends BucketOperation> = (client: S3Client, bucket: string, abortSignal: AbortSignal) => Promise<BucketOutputs[K]>;
+type Send<K extends BucketOperation> = (client: S3Client, bucket: string) => Promise<BucketOutputs[K]>;
 
 export type BucketApi<K extends BucketOperation = BucketOperation> = {
   operation: K;
@@ -75,67 +75,67 @@ export const BUCKET_APIS = [
     notConfigured: 'NoSuchPublicAccessBlockConfiguration',
     // A public grant or statement is "public, but blocked" when this block neutralises it.
     provides: ['publicAccessBlock', 'publicAclGrants', 'publicPolicyStatements', 'public'],
-    send: (client, bucket, abortSignal) => client.send(new GetPublicAccessBlockCommand({ Bucket: bucket }), { abortSignal }),
+    send: (client, bucket) => client.send(new GetPublicAccessBlockCommand({ Bucket: bucket })),
   }),
   api({
     operation: 'GetBucketAcl',
     action: 's3:GetBucketAcl',
     provides: ['publicAclGrants', 'public'],
-    send: (client, bucket, abortSignal) => client.send(new GetBucketAclCommand({ Bucket: bucket }), { abortSignal }),
+    send: (client, bucket) => client.send(new GetBucketAclCommand({ Bucket: bucket })),
   }),
   api({
     operation: 'GetBucketPolicy',
     action: 's3:GetBucketPolicy',
     notConfigured: 'NoSuchBucketPolicy',
     provides: ['policy', 'publicPolicyStatements', 'transport', 'public'],
-    send: (client, bucket, abortSignal) => client.send(new GetBucketPolicyCommand({ Bucket: bucket }), { abortSignal }),
+    send: (client, bucket) => client.send(new GetBucketPolicyCommand({ Bucket: bucket })),
   }),
   api({
     operation: 'GetBucketEncryption',
     action: 's3:GetEncryptionConfiguration',
     notConfigured: 'ServerSideEncryptionConfigurationNotFoundError',
     provides: ['defaultEncryption'],
-    send: (client, bucket, abortSignal) => client.send(new GetBucketEncryptionCommand({ Bucket: bucket }), { abortSignal }),
+    send: (client, bucket) => client.send(new GetBucketEncryptionCommand({ Bucket: bucket })),
   }),
   api({
     operation: 'GetBucketVersioning',
     action: 's3:GetBucketVersioning',
     provides: ['versioning'],
-    send: (client, bucket, abortSignal) => client.send(new GetBucketVersioningCommand({ Bucket: bucket }), { abortSignal }),
+    send: (client, bucket) => client.send(new GetBucketVersioningCommand({ Bucket: bucket })),
   }),
   api({
     operation: 'GetBucketReplication',
     action: 's3:GetReplicationConfiguration',
     notConfigured: 'ReplicationConfigurationNotFoundError',
     provides: ['replication'],
-    send: (client, bucket, abortSignal) => client.send(new GetBucketReplicationCommand({ Bucket: bucket }), { abortSignal }),
+    send: (client, bucket) => client.send(new GetBucketReplicationCommand({ Bucket: bucket })),
   }),
   api({
     operation: 'GetObjectLockConfiguration',
     action: 's3:GetBucketObjectLockConfiguration',
     notConfigured: 'ObjectLockConfigurationNotFoundError',
     provides: ['objectLock'],
-    send: (client, bucket, abortSignal) => client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }), { abortSignal }),
+    send: (client, bucket) => client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })),
   }),
   api({
     operation: 'GetBucketLogging',
     action: 's3:GetBucketLogging',
     provides: ['logging'],
-    send: (client, bucket, abortSignal) => client.send(new GetBucketLoggingCommand({ Bucket: bucket }), { abortSignal }),
+    send: (client, bucket) => client.send(new GetBucketLoggingCommand({ Bucket: bucket })),
   }),
   api({
     operation: 'GetBucketLifecycleConfiguration',
     action: 's3:GetLifecycleConfiguration',
     notConfigured: 'NoSuchLifecycleConfiguration',
     provides: ['lifecycle'],
-    send: (client, bucket, abortSignal) => client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }), { abortSignal }),
+    send: (client, bucket) => client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })),
   }),
   api({
     operation: 'GetBucketTagging',
     action: 's3:GetBucketTagging',
     notConfigured: 'NoSuchTagSet',
     provides: ['tags'],
-    send: (client, bucket, abortSignal) => client.send(new GetBucketTaggingCommand({ Bucket: bucket }), { abortSignal }),
+    send: (client, bucket) => client.send(new GetBucketTaggingCommand({ Bucket: bucket })),
   }),
 ] as const satisfies readonly BucketApi[];
 

@@ -132,8 +132,8 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
   let token: string | undefined;
   const seenTokens = new Set<string>();
   do {
-    const page = await session.call('s3', 'ListBuckets', ({ abortSignal }) =>
-      s3(globalRegion).send(new ListBucketsCommand({ MaxBuckets: run.options.pageSize ?? DEFAULT_PAGE_SIZE, ...(token ? { ContinuationToken: token } : {}) }), { abortSignal }),
+    const page = await session.call('s3', 'ListBuckets', () =>
+      s3(globalRegion).send(new ListBucketsCommand({ MaxBuckets: run.options.pageSize ?? DEFAULT_PAGE_SIZE, ...(token ? { ContinuationToken: token } : {}) })),
     );
     if (!page.ok) {
       const refused = refusedRole(page.failure);
@@ -184,8 +184,8 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
       gaps.push({ resource: accountResource, attributes: ['accountPublicAccessBlock'], reason });
     } else {
       const Control = s3ControlClientClass(session.endpoint('s3-control'));
-      const outcome = await session.call('s3-control', 'GetPublicAccessBlock', ({ abortSignal }) =>
-        session.client(Control, 's3-control', run.homeRegion).send(new GetPublicAccessBlockCommand({ AccountId: accountId }), { abortSignal }),
+      const outcome = await session.call('s3-control', 'GetPublicAccessBlock', () =>
+        session.client(Control, 's3-control', run.homeRegion).send(new GetPublicAccessBlockCommand({ AccountId: accountId })),
       );
       accountBlock = blockFrom(answerOf(outcome, ACCOUNT_BLOCK.notConfigured, ACCOUNT_BLOCK.action));
       if (!outcome.ok && outcome.failure.code !== ACCOUNT_BLOCK.notConfigured) {
@@ -206,8 +206,8 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
           regions.set(bucket.name, bucket.region);
           return;
         }
-        const outcome = await session.call('s3', 'GetBucketLocation', ({ abortSignal }) =>
-          s3(globalRegion).send(new GetBucketLocationCommand({ Bucket: bucket.name }), { abortSignal }),
+        const outcome = await session.call('s3', 'GetBucketLocation', () =>
+          s3(globalRegion).send(new GetBucketLocationCommand({ Bucket: bucket.name })),
         );
         if (outcome.ok) regions.set(bucket.name, regionFromLocation(outcome.value.LocationConstraint));
         else if (outcome.failure.code === NO_SUCH_BUCKET) vanished.add(bucket.name);
@@ -264,7 +264,7 @@ const collectWith = async (ctx: CollectContext, session: AwsSession, run: Run): 
         let gone = false;
         await Promise.all(
           plan.bucketApis.map(async (entry: BucketApi) => {
-            const outcome = await session.call('s3', entry.operation, ({ abortSignal }) => entry.send(client, bucket.name, abortSignal));
+            const outcome = await session.call('s3', entry.operation, () => entry.send(client, bucket.name));
             if (!outcome.ok && outcome.failure.code === NO_SUCH_BUCKET) {
               gone = true;
               return;
