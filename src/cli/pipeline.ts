@@ -10,7 +10,7 @@ import type { FailOn } from '../config/types.js';
 import { evaluate } from '../engine/evaluate.js';
 import type { CsfCatalogue } from '../engine/csf.js';
 import { BUILTIN_RULES_DIR, loadRules, neededAttributes, resolveParams, rulesHash, selectRules } from '../engine/rules.js';
-import type { Finding, ResultDocument, Rule } from '../engine/types.js';
+import type { ResultDocument, Rule } from '../engine/types.js';
 import { assertValid, describeAjvError, type SchemaSet } from '../facts/documents.js';
 import type { CollectorId, FactsDocument, ResourceKind } from '../facts/types.js';
 import { reporterRegistry, type OutputFormat } from '../reporters/index.js';
@@ -279,8 +279,8 @@ export const evaluateFindings = (rt: Runtime, input: EvaluateInput): PendingResu
 export const withThreatModel = (pending: PendingResult): ResultDocument =>
   Object.assign(pending.result, buildThreatModelSection(pending.result, pending.inventory, pending.threatModel, pending.scanTime));
 
-/** The register of a result written by serialiseWithRegister: made from the result's findings, or a redacted copy of them. */
-export type LazyRegister = (findings: readonly Finding[]) => Iterable<RegisterEntry>;
+/** The register of a result written by serialiseWithRegister: each call makes it anew, while it is iterated. */
+export type LazyRegister = () => Iterable<RegisterEntry>;
 
 /**
  * withThreatModel for a result that is written, not rendered: the result gets the threat model,
@@ -353,18 +353,18 @@ export const serialise = (rt: Runtime, document: unknown): Iterable<string> => s
 
 /**
  * serialise for a result whose threat register is made while it is written (withLazyThreatModel):
- * the text is that of the result with the register in its place, after the assets. The register is
- * made from the redacted findings, so its text is made of redacted text; each group of its cells is
- * redacted again as it is written.
+ * the text is that of the result with the register in its place, after the assets. The rest of
+ * the document is redacted first, which registers every secret that its strings pair (the
+ * register's strings are made of the findings'); each group of cells is then redacted as it is
+ * made, string by string as redactDeep of the whole document did.
  */
 export function* serialiseWithRegister(rt: Runtime, result: ResultDocument, register: LazyRegister): Generator<string> {
-  const redacted = rt.redactor.redactDeep(result);
   const document: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(redacted)) {
+  for (const [name, value] of Object.entries(result)) {
     document[name] = value;
-    if (name === 'assets') document.threatRegister = register(redacted.findings);
+    if (name === 'assets') document.threatRegister = register();
   }
-  yield* serialiseRedacted(rt, document);
+  yield* serialise(rt, document);
 }
 
 export const failOnOf = (flag: string | undefined, config: LoadedConfig['config']): FailOn => (flag as FailOn | undefined) ?? config.failOn ?? 'high';

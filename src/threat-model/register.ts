@@ -84,13 +84,12 @@ const floorOf = (declared: DeclaredExposure | undefined, zoneUntrusted: boolean)
 };
 
 /**
- * The threat-model section with its register made while it is read: `register(findings)` builds
- * the cells anew on each pass, asset by asset. A register holds six cells an asset and an entry per
- * asset and rule, most of what the section takes at scale; a writer that serialises it a few assets
- * at a time never holds it whole. `findings` are the result's findings or a copy of them in the
- * same order (a redacted one, so that the register is made of redacted text).
+ * The threat-model section with its register made while it is read: each pass over `register()`
+ * builds the cells anew, asset by asset, from the findings the section was built from. A register
+ * holds six cells an asset and an entry per asset and rule, most of what the section takes at
+ * scale; a writer that serialises it a few assets at a time never holds it whole.
  */
-export type LazyThreatModelSection = Omit<ThreatModelSection, 'threatRegister'> & { register: (findings: readonly Finding[]) => Iterable<RegisterEntry> };
+export type LazyThreatModelSection = Omit<ThreatModelSection, 'threatRegister'> & { register: () => Iterable<RegisterEntry> };
 
 /**
  * Builds the threat-model section of the result document: the assets the model selects from the
@@ -100,7 +99,7 @@ export type LazyThreatModelSection = Omit<ThreatModelSection, 'threatRegister'> 
  */
 export const buildThreatModelSection = (...args: Parameters<typeof buildLazyThreatModelSection>): ThreatModelSection => {
   const { register, ...section } = buildLazyThreatModelSection(...args);
-  return { threatModel: section.threatModel, assets: section.assets, threatRegister: [...register(args[0].findings)], risks: section.risks };
+  return { threatModel: section.threatModel, assets: section.assets, threatRegister: [...register()], risks: section.risks };
 };
 
 /** buildThreatModelSection, with the register built each time it is iterated (see LazyThreatModelSection). */
@@ -183,7 +182,8 @@ export const buildLazyThreatModelSection = (
   // Risks: every failing or accepted finding, scored on its own resource's exposure raised to its asset's floor.
   const risks: RiskEntry[] = [];
   const scores = new Map<string, ReturnType<typeof scoreRisk>>();
-  // By index into the findings, so that the register can be made from a copy of them.
+  // By index into the findings: an index takes less than a reference, and tells apart two findings
+  // that share a fingerprint (two resources of one kind and id).
   const findingsByAsset = new Map<string, number[]>();
   const residuals = new Float64Array(result.findings.length);
   // A resource's risks name it alike: one reference each, held by all of them.
@@ -253,7 +253,8 @@ export const buildLazyThreatModelSection = (
   // The attackers of a threat are the same for every asset: one list each, shared by the cells.
   const attackersOf = new Map(THREATS.map((threat) => [threat, attackers.filter((attacker) => attacker.threats.includes(threat)).map((attacker) => attacker.id)]));
   const countsOf = new Map<string, RegisterRule['counts']>();
-  function* registerCells(findings: readonly Finding[]): Generator<RegisterEntry> {
+  const { findings } = result;
+  function* registerCells(): Generator<RegisterEntry> {
     for (const asset of assets) {
       // An asset that selects nothing this scan has nothing to register; the report lists it apart.
       if (asset.resources.length === 0) continue;
@@ -331,7 +332,7 @@ export const buildLazyThreatModelSection = (
       formula,
     },
     assets,
-    register: (findings) => ({ [Symbol.iterator]: () => registerCells(findings) }),
+    register: () => ({ [Symbol.iterator]: registerCells }),
     risks,
   };
 };

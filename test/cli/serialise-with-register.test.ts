@@ -28,20 +28,27 @@ describe('a result written with its threat register made while it is written', (
     assert.deepEqual(Object.keys(JSON.parse(written)), Object.keys(full));
   });
 
-  it('makes the register of redacted text: a secret key that a cell repeats from a resource name is not written', () => {
-    // Made-up values of the real shapes. The secret key names one region; the key id, in another
-    // region's name, pairs them. The regions are one asset of the sample model, so the register's
-    // evidence lines start with the resource's name.
+  it('redacts the register as a whole document would: the same text when names hold secrets, and no secret in it', () => {
+    // Made-up values of the real shapes. The regions are one asset of the sample model, and so are
+    // the IAM users, so the register's evidence lines start with the resource's name: a private
+    // key header (whose pattern runs to the end of the line), a secret key paired by the key id in
+    // another name, and the key id.
     const id = 'AKIAZQ4REGISTERTEST7';
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Jc0nTst';
-    const facts = sampleFacts({ names: { 'aws:111122223333:eu-west-1': secret, 'aws:111122223333:us-east-1': `region of ${id}` } });
-    assert.ok(JSON.stringify(facts).includes(secret), 'the regions carry the names given');
-    const { lazy, register } = bothWays(facts);
-    const cells = [...register(lazy.findings)];
-    assert.ok(cells.some((cell) => cell.rules.some((rule) => rule.evidence.some((line) => line.startsWith(`${secret}: `)))), 'a register line repeats the name');
+    const facts = sampleFacts({
+      names: {
+        'aws:111122223333:eu-west-1': '-----BEGIN RSA PRIVATE KEY-----',
+        'aws:111122223333:us-east-1': `region of ${id}`,
+        'arn:aws:iam::111122223333:user/bob': secret,
+      },
+    });
+    assert.ok(JSON.stringify(facts).includes(secret), 'the resources carry the names given');
+    const { full, lazy, register } = bothWays(facts);
+    const lines = [...register()].flatMap((cell) => cell.rules.flatMap((rule) => rule.evidence));
+    assert.ok(lines.some((line) => line.startsWith(`${secret}: `)) && lines.some((line) => line.startsWith('-----BEGIN RSA PRIVATE KEY-----: ')), 'register lines repeat the names');
     const written = [...serialiseWithRegister(runtime(), lazy, register)].join('');
+    assert.equal(written, [...serialise(runtime(), full)].join(''));
     assert.ok(!written.includes(secret), 'the secret key is written nowhere');
-    const parsed = JSON.parse(written) as ResultDocument;
-    assert.ok(parsed.threatRegister!.some((cell) => cell.rules.some((rule) => rule.evidence.some((line) => /^\[secret:aws-secret-access-key:[0-9a-f]{8}\]: /.test(line)))));
+    assert.ok(!written.includes('BEGIN RSA PRIVATE KEY'), 'nor the private key header');
   });
 });
