@@ -215,6 +215,22 @@ describe('threat-model section of the sample estate', () => {
     assert.ok(section.assets.some((a) => a.exposure === 'public'), 'exposure read from the kept attributes');
   });
 
+  it("takes a cell's risk from its own findings, also when two findings share a fingerprint", () => {
+    // The same committed secret twice (the same kind, id and discriminator), once critical and once
+    // low: two failing findings with one fingerprint and two residual risks.
+    const facts = sampleFacts();
+    const secret = facts.resources.find((r) => r.kind === 'source.secret')!;
+    facts.resources.push({ ...secret, attributes: { ...secret.attributes, severity: 'low' } });
+    const twice = buildSampleResult(facts);
+    const fingerprint = twice.findings.find((f) => f.resource.id === secret.id)!.fingerprint;
+    const residuals = twice.risks!.filter((r) => r.fingerprint === fingerprint).map((r) => r.residual);
+    assert.equal(residuals.length, 2);
+    assert.notEqual(residuals[0], residuals[1]);
+    const cells = twice.threatRegister!.filter((cell) => cell.rules.some((rule) => rule.findings.includes(fingerprint)) && cell.status === 'at-risk');
+    assert.ok(cells.length > 0);
+    for (const cell of cells) assert.equal(cell.risk, Math.max(...residuals), `${cell.asset} ${cell.threat}`);
+  });
+
   it('keeps an asset that selects nothing in the inventory, out of the register', () => {
     const loaded = loadSampleModel();
     loaded.model.assets.push({ id: 'gone', name: 'Decommissioned', classification: 'restricted', owner: 'o', select: { id: 'arn:aws:s3:::no-such-bucket' } });
