@@ -257,8 +257,8 @@ export type PendingResult = { result: ResultDocument; inventory: InventoryItem[]
 
 /**
  * Evaluates the facts with the rule set: a pure step apart from reading the suppression files.
- * The threat model is added by withThreatModel, so that a caller that needs the facts no longer
- * can let them go in between: at scale they are a large part of the memory.
+ * The threat model is added afterwards (evaluateStage, withLazyThreatModel), so that a caller that
+ * needs the facts no longer can let them go in between: at scale they are a large part of the memory.
  */
 export const evaluateFindings = (rt: Runtime, input: EvaluateInput): PendingResult => {
   const scanTime = input.scanTime ?? new Date(input.facts.scan.startedAt);
@@ -275,23 +275,23 @@ export const evaluateFindings = (rt: Runtime, input: EvaluateInput): PendingResu
   return { result, inventory: threatModelInventory(input.facts), threatModel: input.threatModel, scanTime };
 };
 
-/** Adds the threat-model section (assets, register, risks) to an evaluation's result. */
-export const withThreatModel = (pending: PendingResult): ResultDocument =>
-  Object.assign(pending.result, buildThreatModelSection(pending.result, pending.inventory, pending.threatModel, pending.scanTime));
-
 /** The register of a result written by serialiseWithRegister: each call makes it anew, while it is iterated. */
 export type LazyRegister = () => Iterable<RegisterEntry>;
 
 /**
- * withThreatModel for a result that is written, not rendered: the result gets the threat model,
- * assets and risks, and the register is made while the result is written (serialiseWithRegister).
+ * The threat-model section for a result that is written, not rendered: the result gets the threat
+ * model, assets and risks, and the register is made while the result is written (serialiseWithRegister).
  */
 export const withLazyThreatModel = (pending: PendingResult): { result: ResultDocument; register: LazyRegister } => {
   const { register, ...section } = buildLazyThreatModelSection(pending.result, pending.inventory, pending.threatModel, pending.scanTime);
   return { result: Object.assign(pending.result, section), register };
 };
 
-export const evaluateStage = (rt: Runtime, input: EvaluateInput): ResultDocument => withThreatModel(evaluateFindings(rt, input));
+/** The findings and the threat-model section (assets, register, risks) of the facts. */
+export const evaluateStage = (rt: Runtime, input: EvaluateInput): ResultDocument => {
+  const pending = evaluateFindings(rt, input);
+  return Object.assign(pending.result, buildThreatModelSection(pending.result, pending.inventory, pending.threatModel, pending.scanTime));
+};
 
 /** `--threat-model FILE`, else ./threat-model.yaml, else the default model. */
 export const threatModelOf = (rt: Runtime, file: string | undefined): LoadedThreatModel => resolveThreatModel(rt.schemas, { cwd: rt.cwd, file });

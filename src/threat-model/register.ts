@@ -21,7 +21,7 @@ import type {
   ThreatModelSection,
 } from './types.js';
 
-/** What the threat model reads of a resource: the attributes exposure is derived from, no others. */
+/** A resource as the threat model reads it (threatModelInventory keeps only the attributes exposure is derived from). */
 export type InventoryItem = Pick<Resource, 'kind' | 'id' | 'name' | 'source' | 'scope' | 'tags' | 'attributes'>;
 
 const DEFAULT_BANNER = 'CONFIDENTIAL';
