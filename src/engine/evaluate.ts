@@ -420,7 +420,7 @@ const evidenceSharing = (): ((evidence: EvidenceItem[]) => EvidenceItem[]) => {
   const bySentence = new Map<string, EvidenceItem[][]>();
   return (evidence) => {
     const item = evidence[0] as EvidenceItem;
-    // -0 and NaN would compare equal to what JSON writes for them, but are not the same value.
+    // `===` takes -0 for 0 and NaN for nothing: lists holding them keep their own.
     if (item.file !== undefined || item.line !== undefined || (typeof item.value === 'number' && (Object.is(item.value, -0) || Number.isNaN(item.value)))) return evidence;
     const held = bySentence.get(item.detail);
     const same = held?.find((list) => {
