@@ -13,7 +13,7 @@ import { createCallRecorder } from '../../src/collectors/types.js';
 import type { ResultDocument } from '../../src/engine/types.js';
 import type { FactsDocument } from '../../src/facts/types.js';
 import { createRedactor } from '../../src/util/redact.js';
-import { awsEnvFor, DEMO_AWS_IAM, withEnv } from '../support/fake-aws/index.js';
+import { DEMO_AWS_IAM, withFakeAwsEnv } from '../support/fake-aws/index.js';
 import { startOrganizationAws, type OrganizationFake } from '../support/fake-aws/organizations.js';
 import type { Fault } from '../support/fake-aws/server.js';
 import { queryParams } from '../support/fake-aws/wire.js';
@@ -62,7 +62,7 @@ describe('AWS identities: each role assumed once and each caller identity asked 
     fake.faults.push(recorder);
     tree = tempTree({ 'posture.yaml': POSTURE_YAML, 'tree/README.md': '# x\n' });
     // The AWS SDK reads its endpoint and credentials from the process environment.
-    restore = withEnv({ ...awsEnvFor(fake.url), AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+    restore = withFakeAwsEnv(fake.url);
   });
   after(async () => {
     restore?.();

@@ -10,7 +10,7 @@ import { shardOfUnit } from '../../src/collectors/shard.js';
 import type { ResultDocument } from '../../src/engine/types.js';
 import type { FactsDocument, Resource } from '../../src/facts/types.js';
 import { accountRegions, DEFAULT_REGIONS } from '../support/fake-aws/account.js';
-import { awsEnvFor, DEMO_AWS_IAM, ESTATE_REGIONS, startFixtureAws, withEnv, type FixtureFakeOptions } from '../support/fake-aws/index.js';
+import { DEMO_AWS_IAM, ESTATE_REGIONS, startFixtureAws, withFakeAwsEnv, type FixtureFakeOptions } from '../support/fake-aws/index.js';
 import { demoS3Service } from '../support/fake-aws/s3.js';
 import { startOrganizationAws, type OrganizationFake } from '../support/fake-aws/organizations.js';
 import { runInProcess } from '../support/cli.js';
@@ -51,7 +51,7 @@ describe('--aws-regions all: the regions enabled in each account (account:ListRe
         'posture.yaml': `aws:\n  regions: [all]\n  accounts:\n    - id: '${FIRST}'\n      roleArn: ${roleOf(FIRST)}\n    - id: '${SECOND}'\n      roleArn: ${roleOf(SECOND)}\n`,
         'tree/README.md': '# x\n',
       });
-      restore = withEnv({ ...awsEnvFor(fake.url), AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+      restore = withFakeAwsEnv(fake.url);
     });
     after(async () => {
       restore?.();
@@ -140,7 +140,7 @@ describe('--aws-regions all: the regions enabled in each account (account:ListRe
       'posture.yaml': `aws:\n  regions: [all]\n  accounts:\n    - id: '${FIRST}'\n      roleArn: ${roleOf(FIRST)}\n    - id: '${SECOND}'\n      roleArn: ${roleOf(SECOND)}\n`,
       'tree/README.md': '# x\n',
     });
-    const restore = withEnv({ ...awsEnvFor(fake.url), AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+    const restore = withFakeAwsEnv(fake.url);
     try {
       const n = 3;
       const scanTime = new Date().toISOString();
@@ -172,7 +172,7 @@ describe('--aws-regions all: the regions enabled in each account (account:ListRe
   describe('aws-s3 alone, the demo account', () => {
     const scanS3 = async (options: Partial<FixtureFakeOptions>) => {
       const fake = await startFixtureAws({ fixtures: DEMO_AWS_IAM, extraServices: { s3: demoS3Service() }, ...options });
-      const restore = withEnv({ ...awsEnvFor(fake.url), AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined });
+      const restore = withFakeAwsEnv(fake.url);
       try {
         const ctx = testContext({ options: { awsRegions: 'all' }, needs: { 'aws.s3.bucket': ['defaultEncryption'] } });
         const { calls: _calls, logLines: _lines, ...context } = ctx;

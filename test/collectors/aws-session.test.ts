@@ -3,14 +3,14 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createAwsSession } from '../../src/aws/session.js';
 import { createCallRecorder } from '../../src/collectors/types.js';
 import { createRedactor } from '../../src/util/redact.js';
-import { awsEnvFor, startDemoAws, withEnv } from '../support/fake-aws/index.js';
+import { startDemoAws, withFakeAwsEnv } from '../support/fake-aws/index.js';
 
 describe('AWS session: calls sent without options', () => {
   let fake: Awaited<ReturnType<typeof startDemoAws>>;
   let restore: (() => void) | undefined;
   before(async () => {
     fake = await startDemoAws();
-    restore = withEnv({ ...awsEnvFor(fake.url), AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined });
+    restore = withFakeAwsEnv(fake.url);
   });
   after(async () => {
     restore?.();

@@ -5,7 +5,7 @@ import { ListAccountsCommand, OrganizationsClient, paginateListAccounts, type Ac
 import { shardOfUnit } from '../../src/collectors/shard.js';
 import type { ResultDocument } from '../../src/engine/types.js';
 import type { FactsDocument } from '../../src/facts/types.js';
-import { awsEnvFor, DEMO_AWS_IAM, withEnv } from '../support/fake-aws/index.js';
+import { DEMO_AWS_IAM, withFakeAwsEnv } from '../support/fake-aws/index.js';
 import { startOrganizationAws, type FakeOrgAccount, type OrganizationFake } from '../support/fake-aws/organizations.js';
 import type { AwsRequest, Fault } from '../support/fake-aws/server.js';
 import { queryParams } from '../support/fake-aws/wire.js';
@@ -65,7 +65,7 @@ describe('aws.organization: the accounts of an AWS Organization, discovered', fu
     const refuseOne: Fault = { kind: 'access-denied', service: 'sts', operation: 'AssumeRole', match: (request) => assumes(request, REFUSED) };
     fake.faults.push(recorder, refuseOne);
     // The AWS SDK reads its endpoint and credentials from the process environment.
-    restore = withEnv({ ...awsEnvFor(fake.url), AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+    restore = withFakeAwsEnv(fake.url);
   };
 
   const run = async (args: string[], posture = ORGANIZATION): Promise<Run> => {

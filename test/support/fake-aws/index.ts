@@ -120,6 +120,13 @@ export const withEnv = (values: Record<string, string | undefined>): (() => void
 };
 
 /**
+ * Points the AWS SDK of this process at a fake (it reads endpoint and credentials from the
+ * environment), without a profile or session token of the machine's; returns the restore function.
+ */
+export const withFakeAwsEnv = (url: string): (() => void) =>
+  withEnv({ ...awsEnvFor(url), AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+
+/**
  * Serves the demo estate's AWS account (Acme Rockets, 123456789012) with its timestamps moved
  * to `now`, so that "a key rotated 200 days ago" stays 200 days old whenever the demo runs.
  * Other AWS fakes of the demo (S3) join through `extraServices`.
