@@ -15,7 +15,8 @@ import {
   type Status,
 } from '../engine/types.js';
 import { THREAT_LABELS } from '../threat-model/markdown.js';
-import { REGISTER_STATUSES, type AssetEntry, type RegisterStatus, type RiskBand, type RiskEntry } from '../threat-model/types.js';
+import { REGISTER_STATUSES, type AssetEntry, type RegisterEntry, type RegisterStatus, type RiskBand, type RiskEntry } from '../threat-model/types.js';
+import { buildFrom, createTopK, type ReportBuild, type ResultHead, type ResultVisitor } from './visit.js';
 import { packageRoot } from '../util/package-root.js';
 
 export type HtmlOptions = {
@@ -87,47 +88,62 @@ export type FindingListing = {
   omitted: Record<Status, number>;
 };
 
+type Candidate = { finding: Finding; index: number; residual: number; score: number; rank: number };
+
 /**
  * Which findings the table lists: all of them up to the limit; beyond it, by what a reviewer acts on
  * first: failing, then could not be checked, accepted, passing and not applicable, so that no failing
  * or unknown finding is left out while a passing one is listed. Within the status the limit cuts,
  * the highest residual risk first, then the highest risk before acceptance, then the most severe,
  * then the result's order (only failing and accepted findings carry a risk). The listed findings
- * keep the result's order.
+ * keep the result's order. The findings are counted first, then shown again to be chosen.
  */
-export const listFindings = (result: ResultDocument, limit: number = HTML_FINDINGS_LIMIT): FindingListing => {
-  const findings = result.findings;
+const collectListing = (limit: number) => {
   const all = zeroCounts();
-  for (const finding of findings) all[finding.status]++;
-  if (findings.length <= limit) return { findings, total: findings.length, capped: false, listed: all, omitted: zeroCounts() };
-  const riskOf = new Map<string, { residual: number; score: number }>();
-  for (const risk of result.risks ?? []) riskOf.set(risk.fingerprint, risk);
-  const byStatus = new Map<Status, number[]>(BAR_ORDER.map((status) => [status, []]));
-  findings.forEach((finding, index) => byStatus.get(finding.status)?.push(index));
-  const keep = new Uint8Array(findings.length);
-  const listed = zeroCounts();
-  let room = limit;
-  for (const status of BAR_ORDER) {
-    const indices = byStatus.get(status) ?? [];
-    const chosen =
-      indices.length <= room
-        ? indices
-        : indices
-            .map((index) => {
-              const finding = findings[index] as Finding;
-              const risk = riskOf.get(finding.fingerprint);
-              return { index, residual: risk?.residual ?? 0, score: risk?.score ?? 0, rank: SEVERITY_RANK[finding.severity] };
-            })
-            .sort((a, b) => b.residual - a.residual || b.score - a.score || a.rank - b.rank || a.index - b.index)
-            .slice(0, room)
-            .map((entry) => entry.index);
-    for (const index of chosen) keep[index] = 1;
-    listed[status] = chosen.length;
-    room -= chosen.length;
-  }
-  const omitted = zeroCounts();
-  for (const status of STATUSES) omitted[status] = all[status] - listed[status];
-  return { findings: findings.filter((_, index) => keep[index] === 1), total: findings.length, capped: true, listed, omitted };
+  let total = 0;
+  // The risk of each failing or accepted finding, kept only when the limit cuts.
+  let riskOf: Map<string, { residual: number; score: number }> | undefined;
+  let room: Map<Status, ReturnType<typeof createTopK<Candidate>> | 'all'> | undefined;
+  const count = (finding: Finding): void => {
+    all[finding.status]++;
+    total++;
+  };
+  const risk = (entry: RiskEntry): void => {
+    if (total <= limit) return;
+    riskOf ??= new Map();
+    riskOf.set(entry.fingerprint, entry);
+  };
+  const choose = (finding: Finding, index: number): void => {
+    if (!room) {
+      room = new Map();
+      let left = limit;
+      for (const status of BAR_ORDER) {
+        const take = Math.min(all[status], left);
+        room.set(status, total <= limit || take === all[status] ? 'all' : createTopK<Candidate>(take, (a, b) => b.residual - a.residual || b.score - a.score || a.rank - b.rank || a.index - b.index));
+        left -= take;
+      }
+    }
+    const chosen = room.get(finding.status);
+    if (!chosen) return;
+    const risk = riskOf?.get(finding.fingerprint);
+    const candidate = { finding, index, residual: risk?.residual ?? 0, score: risk?.score ?? 0, rank: SEVERITY_RANK[finding.severity] };
+    if (chosen === 'all') listedAll.push(candidate);
+    else chosen.add(candidate);
+  };
+  const listedAll: Candidate[] = [];
+  const listing = (): FindingListing => {
+    const chosen = [...listedAll];
+    for (const kept of room?.values() ?? []) if (kept !== 'all') chosen.push(...kept.result());
+    chosen.sort((a, b) => a.index - b.index);
+    const findings = chosen.map((c) => c.finding);
+    if (total <= limit) return { findings, total, capped: false, listed: all, omitted: zeroCounts() };
+    const listed = zeroCounts();
+    for (const finding of findings) listed[finding.status]++;
+    const omitted = zeroCounts();
+    for (const status of STATUSES) omitted[status] = all[status] - listed[status];
+    return { findings, total, capped: true, listed, omitted };
+  };
+  return { count, risk, choose, listing };
 };
 
 /** The notice above a capped findings table: what is listed, and exactly what is not, by status. */
@@ -250,7 +266,7 @@ const hasPlaceholder = (remediation: RuleMeta['remediation']): boolean => [remed
  * Handlebars' own escapeExpression, exactly as the templates escape it; what a rule shares across
  * its findings (references, a remediation without placeholders) is escaped once per rule.
  */
-const findingRowsHtml = (findings: Finding[], rules: Map<string, RuleMeta>, assetOf: (finding: Finding) => AssetEntry | undefined): string => {
+const findingRowsHtml = (findings: Finding[], rules: Map<string, RuleMeta>, assetOf: (finding: Finding) => string | undefined): string => {
   const perRule = new Map<string, { remediation?: string; references: string }>();
   const ruleParts = (ruleId: string) => {
     let parts = perRule.get(ruleId);
@@ -305,7 +321,7 @@ const findingRowsHtml = (findings: Finding[], rules: Map<string, RuleMeta>, asse
         details +
         `\n        </td>` +
         `\n        <td class="res"><span class="name">${escapeHtml(finding.resource.name)}</span><div class="muted small">${escapeHtml(finding.resource.kind)}</div><div class="id small">${escapeHtml(finding.resource.id)}</div>${location ? `<div class="loc">${escapeHtml(location)}</div>` : ''}</td>` +
-        `\n        <td>${escapeHtml(assetOf(finding)?.name ?? '')}</td>` +
+        `\n        <td>${escapeHtml(assetOf(finding) ?? '')}</td>` +
         `\n        <td>${escapeHtml(finding.csf.function)}</td>` +
         `\n        <td>${escapeHtml(finding.resource.source)}</td>` +
         `\n      </tr>`,
@@ -314,27 +330,154 @@ const findingRowsHtml = (findings: Finding[], rules: Map<string, RuleMeta>, asse
   return out.join('\n      ');
 };
 
+type FallbackRule = { ruleId: string; first: Finding; count: number; names: string[]; rank: number; index: number };
+type PlanRule = { ruleId: string; top: RiskEntry; list: RiskEntry[]; count: number; max: number; sum: number };
+type AssetRank = { list: ReturnType<typeof createTopK<AssetEntry>>; total: number; atRisk: number };
+
+const PLAN_RESOURCES = 20;
+const TOP_RISKS = 5;
+const BASELINE_SHOWN = 15;
+
+/**
+ * What the report shows of a result's long arrays, gathered an element at a time: the counts of
+ * everything, and of each list only the part the report lists.
+ */
+const collectView = (result: ResultHead, options: HtmlOptions) => {
+  const listing = collectListing(options.findingsLimit ?? HTML_FINDINGS_LIMIT);
+  const unknownReasons = new Map<string, { reason: string; permission: string; count: number; rules: Set<string> }>();
+  // Without a threat model, the plan is the failing findings by rule.
+  const fallback = new Map<string, FallbackRule>();
+  const assetName = new Map<string, string>();
+  const assetOfResource = new Map<string, string>();
+  let assetCount = 0;
+  const unknownExposure = { names: [] as string[], total: 0 };
+  const emptyAssets = { names: [] as string[], total: 0 };
+  const assetOrder = (a: AssetEntry, b: AssetEntry): number => b.risk - a.risk || (a.source === b.source ? 0 : a.source === 'model' ? -1 : 1) || a.name.localeCompare(b.name);
+  // One more than are listed: the first left out tells how high the risk of the rest goes.
+  const rankAssets = (): AssetRank => ({ list: createTopK<AssetEntry>(HTML_ASSETS_LIMIT + 1, assetOrder), total: 0, atRisk: 0 });
+  const inventory = rankAssets();
+  const registered = rankAssets();
+  let shownAssets: Set<string> | undefined;
+  const cellOf = new Map<string, RegisterEntry>();
+  const cells = { total: 0, notCovered: 0 };
+  const openRisks = { count: 0, top: [] as RiskEntry[], bands: { critical: 0, high: 0, medium: 0, low: 0 } as Record<RiskBand, number> };
+  const plan = new Map<string, PlanRule>();
+  // The findings that the top risks and the baseline name, by fingerprint.
+  let wanted: Set<string> | undefined;
+  const findingByFingerprint = new Map<string, Finding>();
+
+  const rank = (ranking: AssetRank, asset: AssetEntry): void => {
+    ranking.total++;
+    if (asset.risk > 0) ranking.atRisk++;
+    ranking.list.add(asset);
+  };
+  const named = (list: { names: string[]; total: number }, name: string): void => {
+    list.total++;
+    if (list.names.length < HTML_NAMES_LIMIT) list.names.push(name);
+  };
+
+  const visitor: ResultVisitor = {
+    finding: (f, index) => {
+      listing.count(f);
+      if (f.status === 'unknown') {
+        const reason = f.unknown?.reason ?? 'not collected';
+        const permission = f.unknown?.permission ?? '';
+        const key = `${reason}\u0000${permission}`;
+        let entry = unknownReasons.get(key);
+        if (!entry) {
+          entry = { reason, permission, count: 0, rules: new Set<string>() };
+          unknownReasons.set(key, entry);
+        }
+        entry.count++;
+        entry.rules.add(f.ruleId);
+      } else if (f.status === 'fail' && !result.has.risks) {
+        const severity = SEVERITY_RANK[f.severity];
+        const rule = fallback.get(f.ruleId);
+        if (!rule) fallback.set(f.ruleId, { ruleId: f.ruleId, first: f, count: 1, names: [f.resource.name], rank: severity, index });
+        else {
+          rule.count++;
+          if (rule.names.length < PLAN_RESOURCES) rule.names.push(f.resource.name);
+          if (severity < rule.rank) Object.assign(rule, { rank: severity, index });
+        }
+      }
+    },
+    asset: (asset) => {
+      assetCount++;
+      assetName.set(asset.id, asset.name);
+      for (const r of asset.resources) assetOfResource.set(`${r.kind}\u0000${r.id}`, asset.name);
+      if (asset.exposure === 'unknown' && asset.resources.length > 0) named(unknownExposure, asset.name);
+      if (asset.resources.length === 0) named(emptyAssets, asset.name);
+      rank(inventory, asset);
+      if (asset.resources.length > 0) rank(registered, asset);
+    },
+    cell: (entry) => {
+      cells.total++;
+      if (entry.status === 'not-covered') cells.notCovered++;
+      shownAssets ??= new Set([...inventory.list.result(), ...registered.list.result()].slice(0).map((a) => a.id));
+      if (shownAssets.has(entry.asset)) cellOf.set(`${entry.asset}\u0000${entry.threat}`, entry);
+    },
+    risk: (risk) => {
+      listing.risk(risk);
+      if (!(risk.residual > 0)) return;
+      openRisks.count++;
+      if (openRisks.top.length < TOP_RISKS) openRisks.top.push(risk);
+      if (Object.hasOwn(openRisks.bands, risk.band)) openRisks.bands[risk.band]++;
+      const rule = plan.get(risk.ruleId);
+      if (!rule) plan.set(risk.ruleId, { ruleId: risk.ruleId, top: risk, list: [risk], count: 1, max: Math.max(0, risk.residual), sum: 0 + risk.residual });
+      else {
+        rule.count++;
+        if (rule.list.length < PLAN_RESOURCES) rule.list.push(risk);
+        rule.max = Math.max(rule.max, risk.residual);
+        rule.sum += risk.residual;
+      }
+    },
+    findingAgain: (f, index) => {
+      listing.choose(f, index);
+      wanted ??= new Set([
+        ...openRisks.top.map((r) => r.fingerprint),
+        ...(result.baseline ? [...result.baseline.new.slice(0, BASELINE_SHOWN), ...result.baseline.changed.slice(0, BASELINE_SHOWN).map((c) => c.fingerprint)] : []),
+      ]);
+      if (wanted.has(f.fingerprint)) findingByFingerprint.set(f.fingerprint, f);
+    },
+  };
+
+  const gathered = () => ({
+    listing: listing.listing(),
+    unknownReasons,
+    fallback: [...fallback.values()].sort((a, b) => a.rank - b.rank || a.index - b.index),
+    assetName,
+    assetOfResource,
+    assetCount,
+    unknownExposure,
+    emptyAssets,
+    inventory,
+    registered,
+    cellOf,
+    cells,
+    openRisks,
+    plan: [...plan.values()],
+    findingByFingerprint,
+  });
+  return { visitor, gathered };
+};
+
+type Gathered = ReturnType<ReturnType<typeof collectView>['gathered']>;
+
 /** Everything the templates show, computed here so the templates only place and escape it. */
-export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => {
+const buildView = (result: ResultHead, gathered: Gathered, options: HtmlOptions = {}) => {
   const scanTime = result.scan.scanTime;
   const rules = new Map<string, RuleMeta>(result.rules.map((rule) => [rule.id, rule]));
-  const assets = result.assets ?? [];
-  const assetById = new Map<string, AssetEntry>(assets.map((a) => [a.id, a]));
-  const assetOfResource = new Map<string, AssetEntry>();
-  for (const asset of assets) for (const r of asset.resources) assetOfResource.set(`${r.kind}\u0000${r.id}`, asset);
-  const assetOf = (finding: Finding): AssetEntry | undefined => assetOfResource.get(`${finding.resource.kind}\u0000${finding.resource.id}`);
-  const findingByFingerprint = new Map(result.findings.map((f) => [f.fingerprint, f]));
-  const risks = result.risks ?? [];
-  const openRisks = risks.filter((r) => r.residual > 0);
+  const { assetName, assetOfResource, findingByFingerprint, openRisks, cellOf } = gathered;
+  const assetOf = (finding: Finding): string | undefined => assetOfResource.get(`${finding.resource.kind}\u0000${finding.resource.id}`);
   const model = result.threatModel;
   const s = result.summary;
   const incomplete = result.coverage.sources.filter((source) => source.status === 'partial' || source.status === 'failed');
   const skipped = result.coverage.sources.filter((source) => source.status === 'skipped');
 
   // ---- executive summary ------------------------------------------------------------------
-  const topBand: RiskBand = openRisks[0]?.band ?? 'none';
+  const topBand: RiskBand = openRisks.top[0]?.band ?? 'none';
   const worstSeverity = SEVERITIES.find((sev) => s.bySeverity[sev] > 0);
-  const rating = result.risks ? topBand : (worstSeverity === 'info' ? 'low' : (worstSeverity ?? 'none'));
+  const rating = result.has.risks ? topBand : (worstSeverity === 'info' ? 'low' : (worstSeverity ?? 'none'));
   const headline: Record<RiskBand, string> = {
     critical: 'Critical risks are open',
     high: 'High risks are open',
@@ -342,7 +485,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     low: 'Only low risks are open',
     none: 'No open risk was found',
   };
-  const bandCounts = (['critical', 'high', 'medium', 'low'] as const).map((band) => ({ band, count: openRisks.filter((r) => r.band === band).length }));
+  const bandCounts = (['critical', 'high', 'medium', 'low'] as const).map((band) => ({ band, count: openRisks.bands[band] }));
   const riskView = (risk: RiskEntry, index: number) => {
     const finding = findingByFingerprint.get(risk.fingerprint);
     return {
@@ -354,7 +497,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
       ruleId: risk.ruleId,
       resource: risk.resource.name,
       resourceId: risk.resource.id,
-      asset: assetById.get(risk.asset)?.name ?? risk.asset,
+      asset: assetName.get(risk.asset) ?? risk.asset,
       assetId: risk.asset,
       formula: risk.formula,
       message: finding?.message ?? risk.title,
@@ -410,18 +553,6 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
   const overall = { donut: donutSegments(s.byStatus), counts: s.byStatus, total: s.total };
 
   // ---- coverage ---------------------------------------------------------------------------
-  const unknownReasons = new Map<string, { reason: string; permission: string; count: number; rules: Set<string> }>();
-  for (const f of result.findings) {
-    if (f.status !== 'unknown') continue;
-    const reason = f.unknown?.reason ?? 'not collected';
-    const permission = f.unknown?.permission ?? '';
-    const key = `${reason}\u0000${permission}`;
-    const entry = unknownReasons.get(key) ?? { reason, permission, count: 0, rules: new Set<string>() };
-    entry.count++;
-    entry.rules.add(f.ruleId);
-    unknownReasons.set(key, entry);
-  }
-  const register = result.threatRegister ?? [];
   // Gaps, reasons and names can run to one per resource: each list is cut, and says how many more result.json has.
   const gaps = head(
     result.coverage.sources.flatMap((source) =>
@@ -430,12 +561,13 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     HTML_GAPS_LIMIT,
   );
   const unknowns = head(
-    [...unknownReasons.values()].sort((a, b) => b.count - a.count).map((u) => ({ reason: u.reason, permission: u.permission, count: u.count, rules: [...u.rules].sort().join(', ') })),
+    [...gathered.unknownReasons.values()].sort((a, b) => b.count - a.count).map((u) => ({ reason: u.reason, permission: u.permission, count: u.count, rules: [...u.rules].sort().join(', ') })),
     HTML_GAPS_LIMIT,
   );
   const excluded = head(result.coverage.excluded, HTML_GAPS_LIMIT);
-  const unknownExposure = head(assets.filter((a) => a.exposure === 'unknown' && a.resources.length > 0).map((a) => a.name), HTML_NAMES_LIMIT);
-  const emptyAssets = head(assets.filter((a) => a.resources.length === 0).map((a) => a.name), HTML_NAMES_LIMIT);
+  const cut = (list: { names: string[]; total: number }) => ({ shown: list.names, more: list.total - list.names.length, total: list.total });
+  const unknownExposure = cut(gathered.unknownExposure);
+  const emptyAssets = cut(gathered.emptyAssets);
   const coverage = {
     sources: result.coverage.sources.map((source) => ({
       id: source.id,
@@ -458,8 +590,8 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     incomplete: incomplete.map((source) => `${source.id} ${source.status}`),
     skipped: skipped.map((source) => `${source.id}${source.reason ? ` (${source.reason})` : ''}`),
     uncoveredFunctions,
-    notCoveredCells: register.filter((e) => e.status === 'not-covered').length,
-    cells: register.length,
+    notCoveredCells: gathered.cells.notCovered,
+    cells: gathered.cells.total,
     unknownExposure: unknownExposure.shown,
     unknownExposureMore: unknownExposure.more,
     emptyAssets: emptyAssets.shown,
@@ -468,8 +600,6 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
   };
 
   // ---- assets and register ----------------------------------------------------------------
-  const cellOf = new Map(register.map((entry) => [`${entry.asset}\u0000${entry.threat}`, entry]));
-  const orderedAssets = [...assets].sort((a, b) => b.risk - a.risk || (a.source === b.source ? 0 : a.source === 'model' ? -1 : 1) || a.name.localeCompare(b.name));
   const zoneNames = new Map((model?.trustZones ?? []).map((z) => [z.id, z.name]));
   const assetRow = (asset: AssetEntry) => ({
     id: asset.id,
@@ -514,8 +644,11 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
   // An estate can have an asset per resource: the inventory and the register list those of
   // highest risk, and say how many more result.json has and how high their risk goes.
   const rowOf = new Map<AssetEntry, ReturnType<typeof assetRow>>();
-  const rowsFor = (list: AssetEntry[]) => {
-    const { shown, more, total } = head(list, HTML_ASSETS_LIMIT);
+  const rowsFor = (ranking: AssetRank) => {
+    const top = ranking.list.result();
+    const shown = top.slice(0, HTML_ASSETS_LIMIT);
+    const total = ranking.total;
+    const more = total - shown.length;
     const rows = shown.map((asset) => {
       let row = rowOf.get(asset);
       if (!row) {
@@ -524,30 +657,23 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
       }
       return row;
     });
-    const rest = list.slice(shown.length);
-    const atRisk = rest.filter((a) => a.risk > 0);
+    // Sorted by risk first: every one left out at risk comes before any that is not.
+    const atRisk = ranking.atRisk - shown.filter((a) => a.risk > 0).length;
+    const next = top[shown.length];
     return {
       rows,
-      capped: more > 0 ? { listed: grouped(shown.length), total: grouped(total), more: grouped(more), atRisk: grouped(atRisk.length), highest: atRisk[0]?.risk ?? 0 } : undefined,
+      capped: more > 0 ? { listed: grouped(shown.length), total: grouped(total), more: grouped(more), atRisk: grouped(atRisk), highest: next && next.risk > 0 ? next.risk : 0 } : undefined,
     };
   };
-  const inventory = rowsFor(orderedAssets);
-  const registerRows = rowsFor(orderedAssets.filter((a) => a.resources.length > 0));
+  const inventory = rowsFor(gathered.inventory);
+  const registerRows = rowsFor(gathered.registered);
 
   // ---- remediation plan: failing risks grouped by rule, the largest risk first -------------
-  const planByRule = new Map<string, RiskEntry[]>();
-  for (const risk of openRisks) {
-    const list = planByRule.get(risk.ruleId) ?? [];
-    list.push(risk);
-    planByRule.set(risk.ruleId, list);
-  }
-  const plan = [...planByRule.entries()]
-    // A loop, not Math.max(...list): one rule can have more risks than a call takes arguments.
-    .map(([ruleId, list]) => ({ ruleId, list, max: list.reduce((m, r) => Math.max(m, r.residual), 0), sum: list.reduce((t, r) => t + r.residual, 0) }))
+  const plan = [...gathered.plan]
     .sort((a, b) => b.max - a.max || b.sum - a.sum || a.ruleId.localeCompare(b.ruleId))
     .map((item, index) => {
       const rule = rules.get(item.ruleId);
-      const top = item.list[0] as RiskEntry;
+      const top = item.top;
       return {
         rank: index + 1,
         ruleId: item.ruleId,
@@ -555,52 +681,40 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
         band: top.band,
         max: item.max,
         sum: item.sum,
-        count: item.list.length,
-        resources: item.list.slice(0, 20).map((r) => ({ name: r.resource.name, asset: assetById.get(r.asset)?.name ?? r.asset, score: r.residual, band: r.band, expired: r.state === 'acceptance-expired' })),
-        more: Math.max(0, item.list.length - 20),
-        remediation: fillRemediation(rule?.remediation ?? { text: 'See the rule documentation.' }, item.list.length === 1 ? top.resource : undefined),
+        count: item.count,
+        resources: item.list.map((r) => ({ name: r.resource.name, asset: assetName.get(r.asset) ?? r.asset, score: r.residual, band: r.band, expired: r.state === 'acceptance-expired' })),
+        more: Math.max(0, item.count - PLAN_RESOURCES),
+        remediation: fillRemediation(rule?.remediation ?? { text: 'See the rule documentation.' }, item.count === 1 ? top.resource : undefined),
         references: (rule?.references ?? []).map((ref) => ({ text: ref, href: safeUrl(ref) })),
       };
     });
   // Without a threat model, order the plan by the failing findings' severity instead.
-  const failingByRule = new Map<string, Finding[]>();
-  if (!result.risks) {
-    // One pass over the findings, not one per rule: a result can hold hundreds of thousands.
-    for (const f of result.findings) {
-      if (f.status !== 'fail') continue;
-      const list = failingByRule.get(f.ruleId) ?? [];
-      list.push(f);
-      failingByRule.set(f.ruleId, list);
-    }
-  }
-  const fallbackPlan = result.risks
-    ? []
-    : [...new Set(result.findings.filter((f) => f.status === 'fail').sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]).map((f) => f.ruleId))].map((ruleId, index) => {
-        const rule = rules.get(ruleId);
-        const failing = failingByRule.get(ruleId) as Finding[];
-        return {
-          rank: index + 1,
-          ruleId,
-          title: rule?.title ?? failing[0]?.title ?? ruleId,
-          band: (failing[0]?.severity === 'info' ? 'low' : failing[0]?.severity ?? 'low') as RiskBand,
-          max: 0,
-          sum: 0,
-          count: failing.length,
-          resources: failing.slice(0, 20).map((f) => ({ name: f.resource.name, asset: '', score: 0, band: 'none' as RiskBand, expired: false })),
-          more: Math.max(0, failing.length - 20),
-          remediation: fillRemediation(rule?.remediation ?? { text: 'See the rule documentation.' }, failing.length === 1 ? failing[0]?.resource : undefined),
-          references: (rule?.references ?? []).map((ref) => ({ text: ref, href: safeUrl(ref) })),
-        };
-      });
+  const fallbackPlan = gathered.fallback.map((item, index) => {
+    const rule = rules.get(item.ruleId);
+    const first = item.first;
+    return {
+      rank: index + 1,
+      ruleId: item.ruleId,
+      title: rule?.title ?? first.title,
+      band: (first.severity === 'info' ? 'low' : first.severity) as RiskBand,
+      max: 0,
+      sum: 0,
+      count: item.count,
+      resources: item.names.map((name) => ({ name, asset: '', score: 0, band: 'none' as RiskBand, expired: false })),
+      more: Math.max(0, item.count - PLAN_RESOURCES),
+      remediation: fillRemediation(rule?.remediation ?? { text: 'See the rule documentation.' }, item.count === 1 ? first.resource : undefined),
+      references: (rule?.references ?? []).map((ref) => ({ text: ref, href: safeUrl(ref) })),
+    };
+  });
 
   // ---- findings table and its filter data ---------------------------------------------------
   // The table, its filters and its search cover the listed findings; every count outside the
   // table comes from the summary of the whole result.
-  const listing = listFindings(result, options.findingsLimit);
+  const listing = gathered.listing;
   const listed = listing.findings;
   const distinctValues = new Set<string>();
   for (const finding of listed) {
-    const name = assetOf(finding)?.name;
+    const name = assetOf(finding);
     if (name) distinctValues.add(name);
   }
   const distinct = <T extends string>(values: T[]): T[] => [...new Set(values)].sort();
@@ -618,7 +732,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
   const island = {
     rows: listed.map((finding) => {
       const asset = assetOf(finding);
-      return { f: finding.csf.function, v: finding.severity, s: finding.status, o: finding.resource.source, a: asset?.name ?? '', q: findingSearchText(finding, asset?.name) };
+      return { f: finding.csf.function, v: finding.severity, s: finding.status, o: finding.resource.source, a: asset ?? '', q: findingSearchText(finding, asset) };
     }),
     // Only in a capped report: the number of findings in the result, for the filter's count line.
     ...(listing.capped ? { total: listing.total } : {}),
@@ -650,7 +764,7 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     tool: `${result.tool.name} ${result.tool.version}`,
     posture: {
       rating,
-      headline: result.risks ? headline[topBand] : worstSeverity ? `Highest failing severity: ${worstSeverity}` : 'No failing finding',
+      headline: result.has.risks ? headline[topBand] : worstSeverity ? `Highest failing severity: ${worstSeverity}` : 'No failing finding',
       incomplete: coverage.incomplete,
       skipped: coverage.skipped,
       tiles: [
@@ -658,15 +772,15 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
         { label: 'Could not be checked', value: s.byStatus.unknown, tone: s.byStatus.unknown > 0 ? 'unknown' : 'pass' },
         { label: 'Passing checks', value: s.byStatus.pass, tone: 'pass' },
         { label: 'Accepted', value: s.byStatus.suppressed, tone: 'suppressed' },
-        { label: 'Open risks', value: openRisks.length, tone: openRisks.length > 0 ? 'fail' : 'pass' },
-        { label: 'Assets', value: assets.length, tone: 'neutral' },
+        { label: 'Open risks', value: openRisks.count, tone: openRisks.count > 0 ? 'fail' : 'pass' },
+        { label: 'Assets', value: gathered.assetCount, tone: 'neutral' },
       ],
       bandCounts,
-      hasRisks: result.risks !== undefined,
+      hasRisks: result.has.risks,
       expiredAcceptances: result.suppressions.filter((x) => x.state === 'expired').length,
       listed: listing.capped ? { listed: grouped(listing.findings.length), total: grouped(listing.total) } : undefined,
     },
-    topRisks: openRisks.slice(0, 5).map(riskView),
+    topRisks: openRisks.top.map(riskView),
     baseline,
     scorecard,
     overall,
@@ -690,12 +804,12 @@ export const buildView = (result: ResultDocument, options: HtmlOptions = {}) => 
     registerCapped: registerRows.capped,
     threats: THREATS.map((t) => ({ label: THREAT_LABELS[t], letter: THREAT_LETTERS[t] })),
     registerLegend: REGISTER_STATUSES.map((status) => ({ status, symbol: REGISTER_SYMBOLS[status], label: REGISTER_LABELS[status] })),
-    plan: result.risks ? plan : fallbackPlan,
-    planByRisk: result.risks !== undefined,
+    plan: result.has.risks ? plan : fallbackPlan,
+    planByRisk: result.has.risks,
     findings: {
       rows: () => findingRowsHtml(listed, rules, assetOf),
-      total: result.findings.length,
-      capped: listing.capped ? listingNotice(listing, result.risks !== undefined) : undefined,
+      total: listing.total,
+      capped: listing.capped ? listingNotice(listing, result.has.risks) : undefined,
       filters,
     },
     accepted,
@@ -746,12 +860,18 @@ const assertInlineSafe = (text: string, element: 'style' | 'script'): void => {
  * escaped by Handlebars, and the filter data in a JSON island. Pure apart from reading posture's
  * own templates.
  */
-export const renderHtml = (result: ResultDocument, options: HtmlOptions = {}): string => {
-  const css = readFileSync(path.join(TEMPLATE_DIR, 'report.css'), 'utf8');
-  const script = readFileSync(path.join(TEMPLATE_DIR, 'report.js'), 'utf8');
-  assertInlineSafe(css, 'style');
-  assertInlineSafe(script, 'script');
-  const view = buildView(result, options);
-  const csp = [`default-src 'none'`, `style-src '${sha256(css)}'`, `script-src '${sha256(script)}'`, `base-uri 'none'`, `form-action 'none'`].join('; ');
-  return compileTemplate({ css, script, data: islandJson(view.island), findingRows: view.findings.rows() })({ ...view, csp });
+export const startHtml = (result: ResultHead, options: HtmlOptions = {}): ReportBuild => {
+  const collected = collectView(result, options);
+  const render = (): string => {
+    const css = readFileSync(path.join(TEMPLATE_DIR, 'report.css'), 'utf8');
+    const script = readFileSync(path.join(TEMPLATE_DIR, 'report.js'), 'utf8');
+    assertInlineSafe(css, 'style');
+    assertInlineSafe(script, 'script');
+    const view = buildView(result, collected.gathered(), options);
+    const csp = [`default-src 'none'`, `style-src '${sha256(css)}'`, `script-src '${sha256(script)}'`, `base-uri 'none'`, `form-action 'none'`].join('; ');
+    return compileTemplate({ css, script, data: islandJson(view.island), findingRows: view.findings.rows() })({ ...view, csp });
+  };
+  return { visitor: collected.visitor, render };
 };
+
+export const renderHtml = (result: ResultDocument, options: HtmlOptions = {}): string => buildFrom(result, (head) => startHtml(head, options));

@@ -1,4 +1,5 @@
 import { CSF_FUNCTIONS, type CsfFunction, type Finding, type ResultDocument, type RuleMeta } from '../engine/types.js';
+import { buildFrom, combineVisitors, type ReportBuild, type ResultHead } from './visit.js';
 import { codeSpan, escapeMarkdown as md, escapeRuleMarkdown } from './escape.js';
 
 /** GitHub takes 65,535 characters in a PR comment or check-run summary; stay well below. */
@@ -34,7 +35,7 @@ const renderFinding = (finding: Finding, rule: RuleMeta | undefined): string => 
   return lines.join('\n');
 };
 
-const header = (result: ResultDocument): string[] => {
+const header = (result: ResultHead): string[] => {
   const target = result.scan.targets.treeId ?? result.scan.targets.path ?? 'scan';
   const out = [`# posture report: ${md(target)}`, ''];
   if (result.scan.demo) out.push('> **Simulated data.** This report describes the fictional demo estate shipped with posture, not a real system.', '');
@@ -45,7 +46,7 @@ const header = (result: ResultDocument): string[] => {
   return out;
 };
 
-const summary = (result: ResultDocument): string[] => {
+const summary = (result: ResultHead): string[] => {
   const s = result.summary;
   const failing = s.byStatus.fail;
   const severities = (['critical', 'high', 'medium', 'low', 'info'] as const).filter((sev) => s.bySeverity[sev] > 0).map((sev) => `${s.bySeverity[sev]} ${sev}`);
@@ -70,36 +71,44 @@ const summary = (result: ResultDocument): string[] => {
 };
 
 /**
- * The failing findings in the order they are shown (grouped by CSF function), each rendered the
- * first time it is asked for: the size search below touches only the findings that can fit, not
- * all of them once per probe.
+ * The failing findings in the order they are shown (grouped by CSF function), as far as they can
+ * be: each function keeps its findings, rendered, only until they alone pass the byte limit, as no
+ * report can show more of it. `count` is every failing finding, `shown` those of a CSF function.
  */
-type FailingList = { count: number; fns: (CsfFunction | undefined)[]; text: (i: number) => string; bytes: (i: number) => number };
+type FailingList = { count: number; shown: number; fns: CsfFunction[]; text: (i: number) => string; bytes: (i: number) => number };
 
-const failingList = (result: ResultDocument): FailingList => {
+const collectFailing = (result: ResultHead, limit: number) => {
   const rules = new Map(result.rules.map((rule) => [rule.id, rule]));
-  const fails = result.findings.filter((f) => f.status === 'fail');
-  // Findings of a function outside CSF_FUNCTIONS are never shown, only counted.
-  const shown = CSF_FUNCTIONS.flatMap((fn) => fails.filter((f) => f.csf.function === fn));
-  const texts: string[] = [];
-  const sizes: number[] = [];
-  const text = (i: number): string => {
-    let cached = texts[i];
-    if (cached === undefined) {
-      const finding = shown[i] as Finding;
-      cached = renderFinding(finding, rules.get(finding.ruleId));
-      texts[i] = cached;
-      sizes[i] = Buffer.byteLength(cached);
+  const byFunction = new Map<CsfFunction, { texts: string[]; sizes: number[]; bytes: number }>(CSF_FUNCTIONS.map((fn) => [fn, { texts: [], sizes: [], bytes: 0 }]));
+  let count = 0;
+  let shown = 0;
+  const add = (finding: Finding): void => {
+    if (finding.status !== 'fail') return;
+    count++;
+    // Findings of a function outside CSF_FUNCTIONS are never shown, only counted.
+    const list = byFunction.get(finding.csf.function);
+    if (!list) return;
+    shown++;
+    if (list.bytes > limit) return;
+    const text = renderFinding(finding, rules.get(finding.ruleId));
+    const size = Buffer.byteLength(text);
+    list.texts.push(text);
+    list.sizes.push(size);
+    list.bytes += size + 1;
+  };
+  const list = (): FailingList => {
+    const fns: CsfFunction[] = [];
+    const texts: string[] = [];
+    const sizes: number[] = [];
+    for (const [fn, kept] of byFunction) {
+      for (let i = 0; i < kept.texts.length; i++) fns.push(fn);
+      texts.push(...kept.texts);
+      sizes.push(...kept.sizes);
     }
-    return cached;
+    return { count, shown, fns, text: (i) => texts[i] as string, bytes: (i) => sizes[i] as number };
   };
-  const bytes = (i: number): number => {
-    text(i);
-    return sizes[i] as number;
-  };
-  return { count: fails.length, fns: shown.map((f) => f.csf.function), text, bytes };
+  return { add, list };
 };
-
 const groupHeading = (fn: CsfFunction): string => `### ${FUNCTION_NAMES[fn]} (${fn})`;
 const moreLine = (hidden: number): string =>
   `**${hidden} more failing findings are not shown here** to stay within GitHub's size limit: see result.json for all of them, or report.html (which lists failing findings first, up to its own limit).`;
@@ -108,7 +117,7 @@ const moreLine = (hidden: number): string =>
 const failing = (list: FailingList, limit: number): string[] => {
   const out = ['## Failing findings', ''];
   if (list.count === 0) return [...out, 'None.', ''];
-  const shown = Math.min(limit, list.fns.length);
+  const shown = Math.min(limit, list.shown);
   for (let i = 0; i < shown; i++) {
     const fn = list.fns[i] as CsfFunction;
     if (i === 0 || list.fns[i - 1] !== fn) {
@@ -129,7 +138,7 @@ const failing = (list: FailingList, limit: number): string[] => {
 const failingBytes = (list: FailingList, limit: number, cap: number): number => {
   let bytes = Buffer.byteLength('## Failing findings') + 2;
   if (list.count === 0) return bytes + Buffer.byteLength('None.') + 2;
-  const shown = Math.min(limit, list.fns.length);
+  const shown = Math.min(limit, list.shown);
   for (let i = 0; i < shown && bytes <= cap; i++) {
     const fn = list.fns[i] as CsfFunction;
     if (i === 0 || list.fns[i - 1] !== fn) bytes += (i > 0 ? 1 : 0) + Buffer.byteLength(groupHeading(fn)) + 2;
@@ -140,7 +149,26 @@ const failingBytes = (list: FailingList, limit: number, cap: number): number => 
   return bytes;
 };
 
-const blind = (result: ResultDocument): string[] => {
+type UnknownRule = { ruleId: string; count: number; reason: string; permissions: Set<string> };
+
+const collectUnknowns = () => {
+  const unknowns = new Map<string, UnknownRule>();
+  const add = (finding: Finding): void => {
+    if (finding.status !== 'unknown') return;
+    const reason = finding.unknown?.reason ?? 'unknown';
+    const key = `${finding.ruleId}\u0000${reason}`;
+    let entry = unknowns.get(key);
+    if (!entry) {
+      entry = { ruleId: finding.ruleId, count: 0, reason, permissions: new Set<string>() };
+      unknowns.set(key, entry);
+    }
+    entry.count++;
+    if (finding.unknown?.permission) entry.permissions.add(finding.unknown.permission);
+  };
+  return { add, unknowns };
+};
+
+const blind = (result: ResultHead, unknowns: Map<string, UnknownRule>): string[] => {
   const out = ['## What the scan could not see', '', '| Source | Status | API calls | Gaps |', '|---|---|---:|---|'];
   for (const source of result.coverage.sources) {
     const reason = source.reason ? ` (${md(source.reason)})` : '';
@@ -152,15 +180,6 @@ const blind = (result: ResultDocument): string[] => {
     out.push(`- ${source}: ${codeSpan(gap.resource)} ${md(gap.attributes.join(', '))}: ${md(gap.reason)}${gap.permission ? ` (needs ${codeSpan(gap.permission)})` : ''}`);
   }
   if (gaps.length > 50) out.push(`- and ${gaps.length - 50} more gaps (see result.json)`);
-  const unknowns = new Map<string, { ruleId: string; count: number; reason: string; permissions: Set<string> }>();
-  for (const finding of result.findings.filter((f) => f.status === 'unknown')) {
-    const reason = finding.unknown?.reason ?? 'unknown';
-    const key = `${finding.ruleId}\u0000${reason}`;
-    const entry = unknowns.get(key) ?? { ruleId: finding.ruleId, count: 0, reason, permissions: new Set<string>() };
-    entry.count++;
-    if (finding.unknown?.permission) entry.permissions.add(finding.unknown.permission);
-    unknowns.set(key, entry);
-  }
   if (unknowns.size > 0) {
     out.push('', 'Rules that could not be checked (neither pass nor fail):', '');
     for (const entry of unknowns.values()) {
@@ -177,7 +196,7 @@ const blind = (result: ResultDocument): string[] => {
   return out;
 };
 
-const suppressions = (result: ResultDocument): string[] => {
+const suppressions = (result: ResultHead): string[] => {
   if (result.suppressions.length === 0) return [];
   const out = ['## Suppressions and accepted risks', '', '| Rule | Resource | State | Owner | Expires | Reason |', '|---|---|---|---|---|---|'];
   for (const s of result.suppressions) {
@@ -191,29 +210,47 @@ const suppressions = (result: ResultDocument): string[] => {
  * The Markdown report: summary by CSF function and severity, failing findings grouped by function
  * with their remediation, and what the scan could not see. Sized for a PR comment or step summary:
  * when it would exceed the byte limit, failing findings are cut (most severe kept) with a pointer
- * to the full reports.
+ * to the full reports. Extra sections (the threat summary) are built from the same findings.
  */
-export const renderMarkdown = (result: ResultDocument, options: MarkdownOptions = {}): string => {
+export const startMarkdown = (result: ResultHead, options: MarkdownOptions & { extra?: ReportBuild[] } = {}): ReportBuild => {
   const limit = options.limitBytes ?? MARKDOWN_BYTE_LIMIT;
-  const list = failingList(result);
-  const head = [...header(result), ...summary(result), ...(options.extraSections ?? [])];
-  const tail = [...blind(result), ...suppressions(result)];
-  const build = (findingLimit: number): string => [...head, ...failing(list, findingLimit), ...tail].join('\n');
-  // Every line but the last is followed by one newline in the joined text.
-  const fixedBytes = [...head, ...tail].reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) - 1;
-  const fits = (findingLimit: number): boolean => fixedBytes + failingBytes(list, findingLimit, limit - fixedBytes) <= limit;
-  const failCount = list.count;
-  if (fits(failCount)) return build(failCount);
-  let low = 0;
-  let high = failCount;
-  while (low < high) {
-    const mid = Math.ceil((low + high) / 2);
-    if (fits(mid)) low = mid;
-    else high = mid - 1;
-  }
-  const text = build(low);
-  if (Buffer.byteLength(text) <= limit) return text;
-  // Even without findings the coverage is too long: cut at a line boundary below the limit.
-  const cut = Buffer.from(text).subarray(0, limit - 200).toString('utf8').replace(/\n[^\n]*$/, '').replace(/\uFFFD$/, '');
-  return `${cut}\n\n**Report cut to stay within GitHub's size limit: see report.html or result.json.**\n`;
+  const failingFindings = collectFailing(result, limit);
+  const unknowns = collectUnknowns();
+  const extra = options.extra ?? [];
+  const visitor = combineVisitors([
+    {
+      finding: (finding) => {
+        failingFindings.add(finding);
+        unknowns.add(finding);
+      },
+    },
+    ...extra.map((build) => build.visitor),
+  ]);
+  const render = (): string => {
+    const list = failingFindings.list();
+    const extraSections = [...(options.extraSections ?? []), ...extra.map((build) => build.render()).filter(Boolean)];
+    const head = [...header(result), ...summary(result), ...extraSections];
+    const tail = [...blind(result, unknowns.unknowns), ...suppressions(result)];
+    const build = (findingLimit: number): string => [...head, ...failing(list, findingLimit), ...tail].join('\n');
+    // Every line but the last is followed by one newline in the joined text.
+    const fixedBytes = [...head, ...tail].reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) - 1;
+    const fits = (findingLimit: number): boolean => fixedBytes + failingBytes(list, findingLimit, limit - fixedBytes) <= limit;
+    const failCount = list.count;
+    if (fits(failCount)) return build(failCount);
+    let low = 0;
+    let high = failCount;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (fits(mid)) low = mid;
+      else high = mid - 1;
+    }
+    const text = build(low);
+    if (Buffer.byteLength(text) <= limit) return text;
+    // Even without findings the coverage is too long: cut at a line boundary below the limit.
+    const cut = Buffer.from(text).subarray(0, limit - 200).toString('utf8').replace(/\n[^\n]*$/, '').replace(/\uFFFD$/, '');
+    return `${cut}\n\n**Report cut to stay within GitHub's size limit: see report.html or result.json.**\n`;
+  };
+  return { visitor, render };
 };
+
+export const renderMarkdown = (result: ResultDocument, options: MarkdownOptions = {}): string => buildFrom(result, (head) => startMarkdown(head, options));

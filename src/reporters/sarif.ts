@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SEVERITIES, type Finding, type ResultDocument, type RuleMeta, type Severity } from '../engine/types.js';
 import type { ResourceKind } from '../facts/types.js';
 import { escapeMarkdown } from './escape.js';
+import { buildFrom, createTopK, type ReportBuild, type ResultHead } from './visit.js';
 
 /**
  * GitHub reads a rule's severity from `security-severity` (> 9.0 critical, 7.0-8.9 high, 4.0-6.9
@@ -193,7 +194,7 @@ const ruleDescriptor = (id: string, rule: RuleMeta | undefined, finding: Finding
 };
 
 /** Where a scanned tree's paths sit in the repository: the scanned path when it is relative and inside. */
-const prefixOf = (result: ResultDocument): string => {
+const prefixOf = (result: Pick<ResultDocument, 'scan'>): string => {
   const target = result.scan.targets.path;
   if (!target || path.isAbsolute(target)) return '';
   const normal = path.posix.normalize(target.replace(/\\/g, '/')).replace(/\/+$/, '');
@@ -206,7 +207,7 @@ const prefixOf = (result: ResultDocument): string => {
  * expect: the scanned directory, when it was given as a relative path inside the working directory,
  * prefixes the tree-relative path.
  */
-export const repositoryPath = (result: ResultDocument, file: string): string => `${prefixOf(result)}${file}`;
+export const repositoryPath = (result: Pick<ResultDocument, 'scan'>, file: string): string => `${prefixOf(result)}${file}`;
 
 const encodePath = (file: string): string => file.split('/').map(encodeURIComponent).join('/');
 
@@ -273,30 +274,85 @@ const order = (a: Finding, b: Finding): number =>
   (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
   (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0);
 
-const unknownNotifications = (findings: Finding[], ruleIndex: Map<string, number>): Notification[] => {
-  const groups = new Map<string, { ruleId: string; reason: string; permission?: string; resources: string[] }>();
-  for (const finding of findings) {
+/** What one scope's run shows of its findings, gathered a finding at a time. */
+type ScopeFindings = {
+  /** Findings of the scope, of every status. */
+  count: number;
+  /** The failing and suppressed findings SARIF lists, the first `perRun` in `order`. */
+  reported: ReturnType<typeof createTopK<Finding>>;
+  reportedCount: number;
+  reportedBySeverity: Record<Severity, number>;
+  /** The first finding of each rule that looked at the scope, in the order the rules first appear. */
+  firstOfRule: Map<string, Finding>;
+  /** Unknown findings by rule, reason and permission: how many, and the first resources. */
+  unknowns: Map<string, UnknownGroup>;
+};
+
+type UnknownGroup = { ruleId: string; reason: string; permission?: string; resources: string[]; count: number };
+
+const UNKNOWN_RESOURCES_SHOWN = 5;
+
+const newScope = (perRun: number): ScopeFindings => ({
+  count: 0,
+  reported: createTopK<Finding>(perRun, order),
+  reportedCount: 0,
+  reportedBySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+  firstOfRule: new Map(),
+  unknowns: new Map(),
+});
+
+const addToScope = (scope: ScopeFindings, finding: Finding): void => {
+  scope.count++;
+  if (!scope.firstOfRule.has(finding.ruleId)) scope.firstOfRule.set(finding.ruleId, finding);
+  if (finding.status === 'fail' || finding.status === 'suppressed') {
+    scope.reported.add(finding);
+    scope.reportedCount++;
+    scope.reportedBySeverity[finding.severity]++;
+  } else if (finding.status === 'unknown') {
     const reason = finding.unknown?.reason ?? 'unknown';
     const key = `${finding.ruleId}\u0000${reason}\u0000${finding.unknown?.permission ?? ''}`;
-    const group = groups.get(key) ?? { ruleId: finding.ruleId, reason, ...(finding.unknown?.permission ? { permission: finding.unknown.permission } : {}), resources: [] };
-    group.resources.push(finding.resource.id);
-    groups.set(key, group);
+    let group = scope.unknowns.get(key);
+    if (!group) {
+      group = { ruleId: finding.ruleId, reason, ...(finding.unknown?.permission ? { permission: finding.unknown.permission } : {}), resources: [], count: 0 };
+      scope.unknowns.set(key, group);
+    }
+    group.count++;
+    if (group.resources.length < UNKNOWN_RESOURCES_SHOWN) group.resources.push(finding.resource.id);
   }
-  return [...groups.values()].map((group) => {
-    const shown = group.resources.slice(0, 5).join(', ');
-    const more = group.resources.length > 5 ? ` and ${group.resources.length - 5} more` : '';
+};
+
+/** The findings of `later` added to `scope`'s, as if they had come after its own. */
+const mergeScope = (scope: ScopeFindings, later: ScopeFindings): void => {
+  scope.count += later.count;
+  for (const finding of later.reported.result()) scope.reported.add(finding);
+  scope.reportedCount += later.reportedCount;
+  for (const severity of SEVERITIES) scope.reportedBySeverity[severity] += later.reportedBySeverity[severity];
+  for (const [ruleId, finding] of later.firstOfRule) if (!scope.firstOfRule.has(ruleId)) scope.firstOfRule.set(ruleId, finding);
+  for (const [key, group] of later.unknowns) {
+    const earlier = scope.unknowns.get(key);
+    if (!earlier) scope.unknowns.set(key, { ...group, resources: [...group.resources] });
+    else {
+      earlier.count += group.count;
+      earlier.resources.push(...group.resources.slice(0, UNKNOWN_RESOURCES_SHOWN - earlier.resources.length));
+    }
+  }
+};
+
+const unknownNotifications = (groups: Iterable<UnknownGroup>, ruleIndex: Map<string, number>): Notification[] =>
+  [...groups].map((group) => {
+    const shown = group.resources.join(', ');
+    const more = group.count > UNKNOWN_RESOURCES_SHOWN ? ` and ${group.count - UNKNOWN_RESOURCES_SHOWN} more` : '';
     const index = ruleIndex.get(group.ruleId);
     return {
       level: 'warning' as const,
       message: {
-        text: `${group.ruleId} could not be checked on ${group.resources.length} resource(s) (neither pass nor fail): ${group.reason}${group.permission ? ` (needs ${group.permission})` : ''}: ${shown}${more}`,
+        text: `${group.ruleId} could not be checked on ${group.count} resource(s) (neither pass nor fail): ${group.reason}${group.permission ? ` (needs ${group.permission})` : ''}: ${shown}${more}`,
       },
       descriptor: { id: 'posture/unknown' },
       ...(index !== undefined ? { associatedRule: { id: group.ruleId, index } } : {}),
-      properties: { rule: group.ruleId, reason: group.reason, ...(group.permission ? { permission: group.permission } : {}), count: group.resources.length },
+      properties: { rule: group.ruleId, reason: group.reason, ...(group.permission ? { permission: group.permission } : {}), count: group.count },
     };
   });
-};
 
 const CATEGORY_DESCRIPTION: Record<string, string> = {
   source: 'posture findings on the scanned source tree: workflows, lockfiles, secrets',
@@ -304,10 +360,9 @@ const CATEGORY_DESCRIPTION: Record<string, string> = {
   github: 'posture findings on a GitHub organisation',
 };
 
-const buildRun = (result: ResultDocument, scope: string, findings: Finding[], keep: number, prefix: string): { run: SarifRun; omitted: number } => {
+const buildRun = (result: ResultHead, scope: string, findings: ScopeFindings, keep: number, prefix: string): { run: SarifRun; omitted: number } => {
   const metas = new Map(result.rules.map((rule) => [rule.id, rule]));
-  const reported = findings.filter((f) => f.status === 'fail' || f.status === 'suppressed').sort(order);
-  const kept = reported.slice(0, keep);
+  const kept = findings.reported.result().slice(0, keep);
   const rules: SarifRule[] = [];
   const index = new Map<string, number>();
   const add = (id: string, rule: RuleMeta | undefined, finding: Finding | undefined, severity: Severity): number => {
@@ -318,11 +373,9 @@ const buildRun = (result: ResultDocument, scope: string, findings: Finding[], ke
     return rules.length - 1;
   };
   // Every rule that looked at this scope, so code scanning knows them even when nothing fails.
-  const firstOfRule = new Map<string, Finding>();
-  for (const finding of findings) if (!firstOfRule.has(finding.ruleId)) firstOfRule.set(finding.ruleId, finding);
-  for (const id of [...firstOfRule.keys()].sort()) {
+  for (const id of [...findings.firstOfRule.keys()].sort()) {
     const meta = metas.get(id);
-    const first = firstOfRule.get(id) as Finding;
+    const first = findings.firstOfRule.get(id) as Finding;
     add(id, meta, first, meta?.severity ?? first.severity);
   }
   const results = kept.map((finding) => {
@@ -330,15 +383,16 @@ const buildRun = (result: ResultDocument, scope: string, findings: Finding[], ke
     const id = sarifRuleIdOf(finding, meta);
     return resultOf(finding, id, add(id, meta, finding, finding.severity), prefix);
   });
-  const unknowns = findings.filter((f) => f.status === 'unknown');
-  const notifications = unknownNotifications(unknowns, index);
-  const omitted = reported.length - kept.length;
+  const notifications = unknownNotifications(findings.unknowns.values(), index);
+  const omitted = findings.reportedCount - kept.length;
   if (omitted > 0) {
-    const counts = SEVERITIES.map((s) => [s, reported.slice(keep).filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
+    const left = { ...findings.reportedBySeverity };
+    for (const finding of kept) left[finding.severity]--;
+    const counts = SEVERITIES.map((s) => [s, left[s]] as const).filter(([, n]) => n > 0);
     notifications.unshift({
       level: 'warning',
       message: {
-        text: `${omitted} of ${reported.length} results were left out to stay within GitHub's limits (${SARIF_LIMITS.resultsPerRun} results per run, 10 MB gzipped per file); the most severe were kept. Left out: ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}. result.json has all of them.`,
+        text: `${omitted} of ${findings.reportedCount} results were left out to stay within GitHub's limits (${SARIF_LIMITS.resultsPerRun} results per run, 10 MB gzipped per file); the most severe were kept. Left out: ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}. result.json has all of them.`,
       },
       descriptor: { id: 'posture/truncated' },
       properties: { omitted, bySeverity: Object.fromEntries(counts) },
@@ -379,60 +433,76 @@ const scopeRank = (scope: string): string => (scope === 'source' ? '0' : `1${sco
  * Builds the SARIF 2.1.0 log: one run per scope (the source tree, each AWS account, each GitHub
  * organisation), results for failing and suppressed findings only, unknown ones as the run's
  * notifications. Beyond GitHub's limits the most severe results are kept and the run says how many
- * were left out.
+ * were left out. The findings are gathered one at a time: a run keeps only the results it can list.
  */
-export const buildSarif = (result: ResultDocument, options: SarifOptions = {}): SarifBuild => {
+export const startSarif = (result: ResultHead, options: SarifOptions = {}): ReportBuild<SarifBuild> => {
   const perRun = options.maxResultsPerRun ?? SARIF_LIMITS.resultsPerRun;
   const maxBytes = options.maxGzippedBytes ?? SARIF_LIMITS.gzippedBytes;
-  const prefix = prefixOf(result);
-  const byScope = new Map<string, Finding[]>();
-  for (const finding of result.findings) {
-    const scope = scopeOf(finding);
-    const list = byScope.get(scope) ?? [];
-    list.push(finding);
-    byScope.set(scope, list);
-  }
-  let scopes = [...byScope.keys()].sort((a, b) => (scopeRank(a) < scopeRank(b) ? -1 : 1));
-  if (scopes.length > SARIF_LIMITS.runsPerFile) {
-    // More scopes than GitHub takes runs: the remainder share one run per provider.
-    const head = scopes.slice(0, SARIF_LIMITS.runsPerFile - 2);
-    for (const scope of scopes.slice(SARIF_LIMITS.runsPerFile - 2)) {
-      const merged = scope.split('/')[0]!;
-      byScope.set(`${merged}/others`, [...(byScope.get(`${merged}/others`) ?? []), ...byScope.get(scope)!]);
-      byScope.delete(scope);
+  const byScope = new Map<string, ScopeFindings>();
+  const finding = (f: Finding): void => {
+    const scope = scopeOf(f);
+    let findings = byScope.get(scope);
+    if (!findings) {
+      findings = newScope(perRun);
+      byScope.set(scope, findings);
     }
-    scopes = [...new Set([...head, ...[...byScope.keys()].filter((s) => s.endsWith('/others'))])];
-  }
-  const build = (keep: number): { log: SarifLog; omitted: { scope: string; count: number }[] } => {
-    const runs = scopes.map((scope) => ({ scope, ...buildRun(result, scope, byScope.get(scope)!, keep, prefix) }));
-    return {
-      log: { $schema: SCHEMA_URI, version: '2.1.0', runs: runs.map((r) => r.run) },
-      omitted: runs.filter((r) => r.omitted > 0).map((r) => ({ scope: r.scope, count: r.omitted })),
+    addToScope(findings, f);
+  };
+  const render = (): SarifBuild => {
+    const prefix = prefixOf(result);
+    let scopes = [...byScope.keys()].sort((a, b) => (scopeRank(a) < scopeRank(b) ? -1 : 1));
+    if (scopes.length > SARIF_LIMITS.runsPerFile) {
+      // More scopes than GitHub takes runs: the remainder share one run per provider.
+      const head = scopes.slice(0, SARIF_LIMITS.runsPerFile - 2);
+      for (const scope of scopes.slice(SARIF_LIMITS.runsPerFile - 2)) {
+        const merged = `${scope.split('/')[0]!}/others`;
+        const others = byScope.get(merged);
+        if (others) mergeScope(others, byScope.get(scope)!);
+        else {
+          const fresh = newScope(perRun);
+          mergeScope(fresh, byScope.get(scope)!);
+          byScope.set(merged, fresh);
+        }
+        byScope.delete(scope);
+      }
+      scopes = [...new Set([...head, ...[...byScope.keys()].filter((s) => s.endsWith('/others'))])];
+    }
+    const build = (keep: number): { log: SarifLog; omitted: { scope: string; count: number }[] } => {
+      const runs = scopes.map((scope) => ({ scope, ...buildRun(result, scope, byScope.get(scope)!, keep, prefix) }));
+      return {
+        log: { $schema: SCHEMA_URI, version: '2.1.0', runs: runs.map((r) => r.run) },
+        omitted: runs.filter((r) => r.omitted > 0).map((r) => ({ scope: r.scope, count: r.omitted })),
+      };
     };
+    const cloudScopes = scopes.filter((s) => s !== 'source');
+    const fits = (log: SarifLog): boolean => {
+      const text = JSON.stringify(log);
+      // Deflate never grows its input by more than a few bytes per 64 KB block plus the gzip
+      // header: a file whose plain text is already under the limit with that margin needs no
+      // compressing to know that it fits.
+      const bytes = Buffer.byteLength(text);
+      if (bytes + (bytes >> 10) + 1024 <= maxBytes) return true;
+      return gzipSync(text).length <= maxBytes;
+    };
+    let built = build(perRun);
+    if (fits(built.log)) return { ...built, cloudScopes };
+    // Too big: find the largest per-run count that fits, keeping the most severe of each run.
+    let low = 0;
+    let high = Math.min(perRun, Math.max(...scopes.map((s) => byScope.get(s)!.count)));
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (fits(build(mid).log)) low = mid;
+      else high = mid - 1;
+    }
+    built = build(low);
+    return { ...built, cloudScopes };
   };
-  const cloudScopes = scopes.filter((s) => s !== 'source');
-  const fits = (log: SarifLog): boolean => {
-    const text = JSON.stringify(log);
-    // Deflate never grows its input by more than a few bytes per 64 KB block plus the gzip
-    // header: a file whose plain text is already under the limit with that margin needs no
-    // compressing to know that it fits.
-    const bytes = Buffer.byteLength(text);
-    if (bytes + (bytes >> 10) + 1024 <= maxBytes) return true;
-    return gzipSync(text).length <= maxBytes;
-  };
-  let built = build(perRun);
-  if (fits(built.log)) return { ...built, cloudScopes };
-  // Too big: find the largest per-run count that fits, keeping the most severe of each run.
-  let low = 0;
-  let high = Math.min(perRun, Math.max(...scopes.map((s) => byScope.get(s)!.length)));
-  while (low < high) {
-    const mid = Math.ceil((low + high) / 2);
-    if (fits(build(mid).log)) low = mid;
-    else high = mid - 1;
-  }
-  built = build(low);
-  return { ...built, cloudScopes };
+  return { visitor: { finding }, render };
 };
 
+export const buildSarif = (result: ResultDocument, options: SarifOptions = {}): SarifBuild => buildFrom(result, (head) => startSarif(head, options));
+
 /** The SARIF file as written to report.sarif. */
-export const renderSarif = (result: ResultDocument, options: SarifOptions = {}): string => `${JSON.stringify(buildSarif(result, options).log, null, 2)}\n`;
+export const sarifText = (build: SarifBuild): string => `${JSON.stringify(build.log, null, 2)}\n`;
+
+export const renderSarif = (result: ResultDocument, options: SarifOptions = {}): string => sarifText(buildSarif(result, options));

@@ -53,22 +53,73 @@ const isSpace = (code: number): boolean => code === 0x20 || code === NEWLINE || 
  * JSON.parse of the whole text would give; a syntax error names the line where it is.
  */
 export const readJsonObjectFile = (file: string, options: JsonReadOptions = {}): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  // As JSON.parse does: every member an own property, "__proto__" too (an assignment would set
+  // the object's prototype instead); a later member of the same name replaces an earlier one.
+  const define = (name: string, value: unknown): void => {
+    Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
+  };
+  let array: unknown[] = [];
+  const element = options.element;
+  for (const event of readJsonObjectEvents(file, options)) {
+    if (event.type === 'member') define(event.member, event.value);
+    else if (event.type === 'array') define(event.member, (array = []));
+    else if (event.type === 'element') array.push(element ? element(event.member, event.value) : event.value);
+  }
+  return out;
+};
+
+/**
+ * What reading a top-level object meets, in document order: a member that is not an array with its
+ * value, or an array member's start, each of its elements, and its end.
+ */
+export type JsonObjectEvent =
+  | { type: 'member'; member: string; value: unknown }
+  | { type: 'array'; member: string }
+  | { type: 'element'; member: string; index: number; value: unknown }
+  | { type: 'array-end'; member: string; count: number };
+
+export type JsonEventOptions = Pick<JsonReadOptions, 'chunkBytes' | 'maxValueChars'> & {
+  /**
+   * Members whose values are passed over unparsed (no events but an array's start and end): a
+   * later pass over a document already read whole needs only some of it.
+   */
+  skip?: (member: string) => boolean;
+};
+
+/**
+ * The events of a top-level JSON object read in chunks (see readJsonObjectFile), pulled one at a
+ * time: a caller that keeps no element holds no more than one chunk of the document.
+ */
+export function* readJsonObjectEvents(file: string, options: JsonEventOptions = {}): Generator<JsonObjectEvent> {
   const fd = openSync(file, 'r');
   try {
     const buffer = Buffer.allocUnsafe(Math.max(1, options.chunkBytes ?? 4 * 1024 * 1024));
     const decoder = new StringDecoder('utf8');
-    const reader = createReader(options.element, options.maxValueChars ?? MAX_VALUE_CHARS);
+    const queue: JsonObjectEvent[] = [];
+    const reader = createReader((event) => queue.push(event), options.maxValueChars ?? MAX_VALUE_CHARS, options.skip);
+    const drain = function* (): Generator<JsonObjectEvent> {
+      // Events are handed over as they are taken, so that none is held once its caller is done with it.
+      for (let i = 0; i < queue.length; i++) {
+        const event = queue[i] as JsonObjectEvent;
+        queue[i] = undefined as unknown as JsonObjectEvent;
+        yield event;
+      }
+      queue.length = 0;
+    };
     for (;;) {
       const read = readSync(fd, buffer, 0, buffer.length, null);
       if (read === 0) break;
       reader.feed(decoder.write(buffer.subarray(0, read)));
+      yield* drain();
     }
     reader.feed(decoder.end());
-    return reader.end();
+    reader.end();
+    yield* drain();
   } finally {
     closeSync(fd);
   }
-};
+}
 
 type State =
   | 'start' // before the top-level `{`
@@ -85,18 +136,15 @@ type State =
  * and whether it is inside a string. Text is collected from where a value starts to where it ends,
  * across chunks.
  */
-const createReader = (element: JsonReadOptions['element'], maxValueChars: number) => {
-  const out: Record<string, unknown> = {};
-  // As JSON.parse does: every member an own property, "__proto__" too (an assignment would set
-  // the object's prototype instead); a later member of the same name replaces an earlier one.
-  const define = (name: string, value: unknown): void => {
-    Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
-  };
+const createReader = (emit: (event: JsonObjectEvent) => void, maxValueChars: number, skip: JsonEventOptions['skip']) => {
   let members = 0;
   let state: State = 'start';
   let line = 1;
   let member = '';
-  let array: unknown[] | undefined;
+  // Whether an array member is open, how many elements it has had, and whether its values are parsed.
+  let inArray = false;
+  let count = 0;
+  let skipping = false;
   // The value being collected: its pieces from earlier chunks, its depth, its first line.
   let pieces: string[] = [];
   let collected = 0;
@@ -115,7 +163,7 @@ const createReader = (element: JsonReadOptions['element'], maxValueChars: number
 
   // Where a value sits, as a JSON pointer: `/findings/12` names the element a syntax error is in
   // when the parser's message gives no position (it does not in Node 20).
-  const pointer = (): string => `/${member.replace(/~/g, '~0').replace(/\//g, '~1')}${array ? `/${array.length}` : ''}`;
+  const pointer = (): string => `/${member.replace(/~/g, '~0').replace(/\//g, '~1')}${inArray ? `/${count}` : ''}`;
 
   const parse = (text: string, first: number): unknown => {
     try {
@@ -133,12 +181,12 @@ const createReader = (element: JsonReadOptions['element'], maxValueChars: number
     pieces = [];
     collected = 0;
     collecting = false;
-    if (array) {
-      const value = parse(text, startLine);
-      array.push(element ? element(member, value) : value);
+    if (inArray) {
+      if (!skipping) emit({ type: 'element', member, index: count, value: parse(text, startLine) });
+      count++;
       state = 'after-element';
     } else {
-      define(member, parse(text, startLine));
+      if (!skipping) emit({ type: 'member', member, value: parse(text, startLine) });
       state = 'after-member';
     }
   };
@@ -220,14 +268,16 @@ const createReader = (element: JsonReadOptions['element'], maxValueChars: number
           break;
         case 'value':
           members++;
+          skipping = skip?.(member) === true;
           if (code === OPEN_BRACKET) {
-            array = [];
-            define(member, array);
+            inArray = true;
+            count = 0;
+            emit({ type: 'array', member });
             state = 'element';
           } else startValue(code);
           break;
         case 'element':
-          if (code === CLOSE_BRACKET && array?.length === 0) closeArray();
+          if (code === CLOSE_BRACKET && count === 0) closeArray();
           else startValue(code);
           break;
         case 'after-element':
@@ -263,11 +313,12 @@ const createReader = (element: JsonReadOptions['element'], maxValueChars: number
   };
 
   const closeArray = (): void => {
-    array = undefined;
+    inArray = false;
+    emit({ type: 'array-end', member, count });
     state = 'after-member';
   };
 
-  const end = (): Record<string, unknown> => {
+  const end = (): void => {
     if (collecting && !inString && depth === 0) finishValue();
     if (collecting) {
       // A value that never closes: a stray bracket or quote inside it, or a file cut short. The
@@ -277,7 +328,6 @@ const createReader = (element: JsonReadOptions['element'], maxValueChars: number
       fail(`Unexpected end of JSON input (in the value at ${pointer()}, from line ${startLine})`, startLine);
     }
     if (state !== 'end') fail('Unexpected end of JSON input', line);
-    return out;
   };
 
   return { feed, end };

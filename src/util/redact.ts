@@ -14,6 +14,13 @@ export type Redactor = {
   redact: (text: string) => string;
   /** A copy of a JSON-like value with every string (keys included) redacted. */
   redactDeep: <T>(value: T) => T;
+  /**
+   * For a document too large to hold, redacted a part at a time: shown every part first, it
+   * registers the secret access keys that the document pairs across parts, as redactDeep of the
+   * whole document would. After `commit`, redactDeep of each part gives what redactDeep of the
+   * whole gave for that part.
+   */
+  learnPairs: () => { see: (value: unknown) => void; commit: () => void };
   /** Registers a detected secret; returns the marker that replaces it. Short values are not registered. */
   add: (value: string, type: string) => string;
   /** The keyed fingerprint of a value: hex HMAC-SHA256 with the scan's fingerprint key. */
@@ -264,28 +271,46 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
 
   const redact = (text: string): string => (text.length < MIN_SECRET_LENGTH || !mayHoldSecret(text) ? text : replaceSpans(text));
 
-  const redactDeep = <T>(value: T): T => {
-    // Documents repeat the same strings many times over (rule titles, kinds, CSF ids, statuses):
-    // each distinct string is redacted once per call. The memo lives only as long as the call, so
-    // a secret registered later is never missed through a stale entry.
-    const memo = new Map<string, string>();
-    // A key id and its secret key often sit in separate strings of one document (two tags, two
-    // fields): each string alone does not pair them. Secret-key-shaped values of short strings are
-    // kept aside, and registered as secrets when the document also holds a key id or names a
-    // secret access key; the document is then walked again.
+  /**
+   * A key id and its secret key often sit in separate strings of one document (two tags, two
+   * fields): each string alone does not pair them. Secret-key-shaped values of short strings are
+   * kept aside, and registered as secrets when the document also holds a key id or names a secret
+   * access key. `see` takes each string of the document and tells whether it may hold a secret.
+   */
+  const createPairFinder = () => {
     let pairing = false;
     const loose = new Set<string>();
     // Only strings that hold a run of the shape are remembered as looked at: a document of a large
     // estate has hundreds of thousands of short strings (fingerprints, messages), and a set of all of
     // them would cost more than testing each again.
     const looked = new Set<string>();
-    const text = (input: string): string => {
+    const see = (input: string): boolean => {
       if (input.length >= 40 && input.length <= LOOSE_SECRET_MAX && HAS_UPPER.test(input) && HAS_LOWER.test(input) && SECRET_RUN.test(input) && !looked.has(input)) {
         looked.add(input);
         for (const match of input.matchAll(MIXED_CASE_SECRET_SHAPE)) if (!isDocumentedExample(match[0]) && !known.has(match[0]) && !insideUrl(input, match.index)) loose.add(match[0]);
       }
-      if (input.length < MIN_SECRET_LENGTH || !mayHoldSecret(input)) return input;
+      if (input.length < MIN_SECRET_LENGTH || !mayHoldSecret(input)) return false;
       if (!pairing && (AWS_KEY_ID_ONE.test(input) || SECRET_KEY_NAME.test(input))) pairing = true;
+      return true;
+    };
+    /** Registers the paired keys; false when there were none. */
+    const commit = (): boolean => {
+      if (!pairing || loose.size === 0) return false;
+      for (const secret of loose) add(secret, 'aws-secret-access-key');
+      return true;
+    };
+    return { see, commit };
+  };
+
+  const redactDeep = <T>(value: T): T => {
+    // Documents repeat the same strings many times over (rule titles, kinds, CSF ids, statuses):
+    // each distinct string is redacted once per call. The memo lives only as long as the call, so
+    // a secret registered later is never missed through a stale entry.
+    const memo = new Map<string, string>();
+    // When the document pairs keys across strings, they are registered and the document is walked again.
+    let pairs: ReturnType<typeof createPairFinder> | undefined = createPairFinder();
+    const text = (input: string): string => {
+      if (pairs ? !pairs.see(input) : input.length < MIN_SECRET_LENGTH || !mayHoldSecret(input)) return input;
       let out = memo.get(input);
       if (out === undefined) {
         out = replaceSpans(input);
@@ -342,15 +367,30 @@ export const createRedactor = (options: RedactorOptions = {}): Redactor => {
       return out;
     };
     const first = visit(value) as T;
-    if (!pairing || loose.size === 0) return first;
-    for (const secret of loose) add(secret, 'aws-secret-access-key');
+    const paired = pairs.commit();
+    pairs = undefined;
+    if (!paired) return first;
     memo.clear();
     copies.clear();
-    pairing = false;
     return visit(value) as T;
   };
 
-  return { redact, redactDeep, add, fingerprint, marker };
+  const learnPairs = () => {
+    const pairs = createPairFinder();
+    const visit = (input: unknown): void => {
+      if (typeof input === 'string') pairs.see(input);
+      else if (Array.isArray(input)) for (const item of input) visit(item);
+      else if (input !== null && typeof input === 'object' && !(input instanceof Date)) {
+        for (const [name, child] of Object.entries(input)) {
+          pairs.see(name);
+          visit(child);
+        }
+      }
+    };
+    return { see: visit, commit: () => void pairs.commit() };
+  };
+
+  return { redact, redactDeep, learnPairs, add, fingerprint, marker };
 };
 
 /** Where the generated fingerprint key is kept, relative to the scanned root. */
