@@ -6,7 +6,7 @@ import { BUILTIN_RULES_DIR, loadRules, paramDefaults } from '../src/engine/rules
 import type { ResultDocument } from '../src/engine/types.js';
 import { createSchemaSet } from '../src/facts/documents.js';
 import type { FactsDocument, Resource } from '../src/facts/types.js';
-import { reporterRegistry } from '../src/reporters/index.js';
+import { renderReport, reporterRegistry } from '../src/reporters/index.js';
 
 export type MicroFigures = {
   rules: number;
@@ -88,7 +88,7 @@ export const runMicro = (factsFile: string, options: { minMs?: number } = {}): M
   let totalMs = 0;
   for (const reporter of reporterRegistry()) {
     const started = performance.now();
-    const text = reporter.render(result);
+    const text = renderReport(reporter, result);
     const ms = performance.now() - started;
     totalMs += ms;
     byFormat[reporter.format] = { ms, bytes: Buffer.byteLength(text) };

@@ -13,7 +13,8 @@ import { BUILTIN_RULES_DIR, loadRules, neededAttributes, resolveParams, rulesHas
 import type { ResultDocument, Rule } from '../engine/types.js';
 import { assertValid, describeAjvError, type SchemaSet } from '../facts/documents.js';
 import type { CollectorId, FactsDocument, ResourceKind } from '../facts/types.js';
-import { reporterRegistry, type OutputFormat } from '../reporters/index.js';
+import { reporterRegistry, type OutputFormat, type Reporter, type StartedReport } from '../reporters/index.js';
+import { headOf, visitResult, type ResultHead } from '../reporters/visit.js';
 import { stageFile, type StagedFile } from '../util/atomic.js';
 import { chunked, jsonPieces } from '../util/json-chunks.js';
 import { acceptedRiskSuppressions, buildThreatModelSection, resolveThreatModel, type LoadedThreatModel } from '../threat-model/index.js';
@@ -301,23 +302,64 @@ export const threatModelOf = (rt: Runtime, file: string | undefined): LoadedThre
  * a rendering failure leaves the previous reports untouched.
  */
 export const writeReports = (rt: Runtime, outDir: string, result: ResultDocument, formats: OutputFormat[], facts?: FactsDocument): string[] => {
-  const reporters = reporterRegistry().filter((r) => formats.includes(r.format) || r.format === 'json');
   // Redact the document before rendering (so escaping cannot hide a secret from the redactor) and
   // every rendered output after it.
   const redacted = rt.redactor.redactDeep(result);
+  const reports = startReports(headOf(redacted), formats);
+  visitResult(redacted, reports.map((r) => r.build?.visitor ?? {}));
+  return stageAll((staged) => {
+    if (facts) staged.push(stageFile(path.join(outDir, 'facts.json'), serialise(rt, facts)));
+    // The result document is written in pieces: at scale it is longer than any one string can be.
+    staged.push(stageFile(path.join(outDir, 'result.json'), serialiseRedacted(rt, redacted)));
+    staged.push(...stageRendered(rt, outDir, reports));
+  });
+};
+
+/**
+ * Renders and stages the file of each started report, its text redacted, in the order of the
+ * registry. SARIF, the largest, goes first, and each report is let go once its file is written,
+ * so that no two reports' renderings are held at once.
+ */
+export const stageRendered = (rt: Runtime, outDir: string, reports: { reporter: Reporter; build?: StartedReport }[]): StagedFile[] => {
+  const staged = new Map<Reporter, StagedFile>();
+  const pending = reports.filter((r) => r.build !== undefined).sort((a, b) => Number(b.build?.sarif !== undefined) - Number(a.build?.sarif !== undefined));
+  try {
+    for (const entry of pending) {
+      const build = entry.build as StartedReport;
+      entry.build = undefined;
+      staged.set(entry.reporter, stageFile(path.join(outDir, entry.reporter.file), build.pieces ? redactedChunks(rt, build.pieces()) : rt.redactor.redact(build.render())));
+    }
+  } catch (error) {
+    for (const file of staged.values()) file.discard();
+    throw error;
+  }
+  return reports.flatMap((r) => staged.get(r.reporter) ?? []);
+};
+
+/** The reporters of the asked-for formats (result.json always), each started on the result's head. */
+export const startReports = (head: ResultHead, formats: OutputFormat[]): { reporter: Reporter; build?: StartedReport }[] =>
+  reporterRegistry()
+    .filter((r) => formats.includes(r.format) || r.format === 'json')
+    .map((reporter) => ({ reporter, ...(reporter.start ? { build: reporter.start(head) } : {}) }));
+
+/**
+ * Stages files (`stage` pushes each as it is made), then commits them all: a failure while staging
+ * removes what was staged; a failed rename leaves the files already committed in place and removes
+ * the rest.
+ */
+const stageAll = (stage: (staged: StagedFile[]) => void): string[] => {
   const staged: StagedFile[] = [];
   try {
-    if (facts) staged.push(stageFile(path.join(outDir, 'facts.json'), serialise(rt, facts)));
-    for (const reporter of reporters) {
-      const file = path.join(outDir, reporter.file);
-      // The result document is written in pieces: at scale it is longer than any one string can be.
-      staged.push(stageFile(file, reporter.format === 'json' ? serialiseRedacted(rt, redacted) : rt.redactor.redact(reporter.render(redacted))));
-    }
+    stage(staged);
   } catch (error) {
     for (const file of staged) file.discard();
     throw error;
   }
-  // A failed rename leaves the files already committed in place and removes the rest.
+  return commitAll(staged);
+};
+
+/** Renames staged files into place; a failed rename leaves those already renamed and removes the rest. */
+export const commitAll = (staged: StagedFile[]): string[] => {
   staged.forEach((file, index) => {
     try {
       file.commit();
@@ -329,15 +371,22 @@ export const writeReports = (rt: Runtime, outDir: string, result: ResultDocument
   return staged.map((s) => s.file);
 };
 
-/** JSON text of a document already passed through redactDeep, in redacted chunks. */
-function* serialiseRedacted(rt: Runtime, redacted: unknown): Generator<string> {
+/**
+ * JSON text of a document already passed through redactDeep, in redacted chunks. `prepare` takes
+ * each group of elements of an iterable member (see below) before it is written.
+ */
+export function* serialiseRedacted(rt: Runtime, redacted: unknown, prepare = (elements: unknown[]): unknown[] => rt.redactor.redactDeep(elements)): Generator<string> {
   // redactDeep has redacted every string, pairing key ids with secret keys across strings; each
   // chunk (whole members) is redacted again as text, for what only the joined text shows.
   // A part made while it is written (an iterable member) was not in the document redactDeep saw:
   // each group of its elements is redacted as the document was, once the secrets that the rest of
   // the document pairs are known.
-  const prepare = (elements: unknown[]): unknown[] => rt.redactor.redactDeep(elements);
-  for (const chunk of chunked(withLineBreak(jsonPieces(redacted, 2, '', { prepare })))) yield rt.redactor.redact(chunk);
+  yield* redactedChunks(rt, withLineBreak(jsonPieces(redacted, 2, '', { prepare })));
+}
+
+/** Text in pieces, joined into chunks cut between JSON members, each redacted. */
+function* redactedChunks(rt: Runtime, pieces: Iterable<string>): Generator<string> {
+  for (const chunk of chunked(pieces)) yield rt.redactor.redact(chunk);
 }
 
 function* withLineBreak(pieces: Iterable<string>): Generator<string> {

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { CSF_FUNCTIONS, SEVERITIES, type ResultDocument } from '../engine/types.js';
 import { BUILTIN_RULES_DIR } from '../engine/rules.js';
 import { checkRuleTestLayout, runRuleTests } from '../engine/rule-tests.js';
-import { loadJsonDocument } from '../facts/documents.js';
+import { isLargeDocument, loadJsonDocument } from '../facts/documents.js';
 import type { FactsDocument } from '../facts/types.js';
 import { DEFAULT_FORMATS } from '../reporters/index.js';
 import { runInit, threatModelAttributes } from '../threat-model/index.js';
@@ -14,6 +14,7 @@ import { registerDiffCommand } from './commands/diff.js';
 import { addShardOptions, registerMergeCommand, shardOf, type ShardOptions } from './commands/merge.js';
 import { addBaselineOptions, addPublishOptions, finishCi, prepareCi, registerPublishCommand } from './commands/publish.js';
 import { describeError } from './errors.js';
+import { writeReportsFromFile } from './report-file.js';
 import { EXIT, gate } from './exit-codes.js';
 import {
   closeOnError,
@@ -263,9 +264,18 @@ export const buildProgram = (rt: Runtime, setExit: (code: number) => void): Comm
     .action(async (file: string, options: CommonOptions) => {
       const loaded = configOf(options);
       const formats = parseFormats(options.format, loaded.config, DEFAULT_FORMATS);
-      const result = loadJsonDocument<ResultDocument>(rt.schemas, 'result', path.resolve(rt.cwd, file));
-      await prepareCi(rt, options).publisher.guardSarif(result, formats);
-      const written = writeReports(rt, path.resolve(rt.cwd, options.out ?? 'posture-report'), result, formats);
+      const target = path.resolve(rt.cwd, file);
+      const outDir = path.resolve(rt.cwd, options.out ?? 'posture-report');
+      let written: string[];
+      // A large result is reported on in passes over the file, never held whole.
+      if (isLargeDocument(target)) {
+        const { publisher } = prepareCi(rt, options);
+        written = await writeReportsFromFile(rt, target, outDir, formats, (sarif) => publisher.guardSarif(sarif, formats));
+      } else {
+        const result = loadJsonDocument<ResultDocument>(rt.schemas, 'result', target);
+        await prepareCi(rt, options).publisher.guardSarif(result, formats);
+        written = writeReports(rt, outDir, result, formats);
+      }
       rt.logger.info(`posture: wrote ${written.map((f) => path.relative(rt.cwd, f)).join(', ')}`);
       setExit(EXIT.ok);
     });

@@ -4,7 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { PostureError, type ErrorTemplate } from '../cli/errors.js';
-import { JsonSyntaxError, readJsonObjectFile } from '../util/json-read.js';
+import { JsonSyntaxError, readJsonObjectEvents, readJsonObjectFile, type JsonEventOptions, type JsonObjectEvent } from '../util/json-read.js';
 import { packageRoot } from '../util/package-root.js';
 import { createResultSharing } from './result-sharing.js';
 
@@ -20,7 +20,7 @@ export type DocumentType = 'facts' | 'result' | 'rule' | 'rule-test' | 'config' 
 // whole is garbage the size of the file as soon as it is parsed, and V8 keeps it until its next
 // full collection: reading the facts of 50,000 resources (43 MB) in parts lowered the peak of
 // `posture evaluate` by 65 MB, at the same speed.
-const STREAM_FROM_BYTES = 8 * 1024 * 1024;
+export const STREAM_FROM_BYTES = 8 * 1024 * 1024;
 const MAX_YAML_BYTES = 4 * 1024 * 1024;
 
 /** Creates the ajv instance used for posture's own documents and for rule conditions. */
@@ -33,6 +33,8 @@ export const createAjv = (options: { allErrors?: boolean } = {}): Ajv => {
 export type SchemaSet = {
   ajv: Ajv;
   validator: (type: DocumentType) => ValidateFunction;
+  /** The validator of one element of a document's top-level array member. */
+  elementValidator: (type: DocumentType, member: string) => ValidateFunction;
   /** The attribute schema of a resource kind, if the kind has one. */
   kindValidator: (kind: string) => ValidateFunction | undefined;
 };
@@ -67,6 +69,7 @@ export const createSchemaSet = (): SchemaSet => {
   return {
     ajv,
     validator: (type) => get(`https://posture.dev/schemas/${type}.schema.json`),
+    elementValidator: (type, member) => get(`https://posture.dev/schemas/${type}.schema.json#/properties/${member}/items`),
     kindValidator: (kind) => {
       const id = kindIds.get(kind);
       return id ? get(id) : undefined;
@@ -205,13 +208,40 @@ const readLargeJson = (file: string, type: DocumentType): unknown => {
   try {
     return readJsonObjectFile(file, type === 'result' ? { element: createResultSharing() } : {});
   } catch (error) {
-    if (error instanceof JsonSyntaxError) throw new PostureError('document-invalid', `not valid JSON: ${error.message}`, { file, line: error.line });
-    // One value longer than a string can be (the document is read a value at a time).
-    if (error instanceof RangeError) throw new PostureError('document-invalid', `holds a value too large to read: ${error.message}`, { file });
-    if ((error as NodeJS.ErrnoException).code !== undefined) throw readFailure(file, error);
-    throw error;
+    throw largeJsonError(file, error);
   }
 };
+
+const largeJsonError = (file: string, error: unknown): unknown => {
+  if (error instanceof JsonSyntaxError) return new PostureError('document-invalid', `not valid JSON: ${error.message}`, { file, line: error.line });
+  // One value longer than a string can be (the document is read a value at a time).
+  if (error instanceof RangeError) return new PostureError('document-invalid', `holds a value too large to read: ${error.message}`, { file });
+  if ((error as NodeJS.ErrnoException).code !== undefined) return readFailure(file, error);
+  return error;
+};
+
+/**
+ * The events of a JSON document read in parts (readJsonObjectEvents), for a document too large to
+ * hold: its errors are those loadJsonDocument gives. Nothing is validated.
+ */
+export function* jsonDocumentEvents(file: string, options: JsonEventOptions = {}): Generator<JsonObjectEvent> {
+  sizeOf(file, Number.MAX_SAFE_INTEGER);
+  try {
+    yield* readJsonObjectEvents(file, options);
+  } catch (error) {
+    throw largeJsonError(file, error);
+  }
+}
+
+/** Whether a file is large enough to be read in parts. */
+export const isLargeDocument = (file: string, streamFromBytes = STREAM_FROM_BYTES): boolean => file !== '-' && sizeOf(file, Number.MAX_SAFE_INTEGER) >= streamFromBytes;
+
+/** The error of an element of a top-level array that `schemas.elementValidator` refused, located in the document. */
+export const elementValidationError = (type: DocumentType, file: string, member: string, index: number, errors: ErrorObject[]): PostureError =>
+  validationError(type, file, errors.map((error) => ({ ...error, instancePath: `/${member.replace(/~/g, '~0').replace(/\//g, '~1')}/${index}${error.instancePath}` })));
+
+/** The error of a document that its schema refused. */
+export const documentValidationError = (type: DocumentType, file: string, errors: ErrorObject[]): PostureError => validationError(type, file, errors);
 
 /** Reads and validates a JSON document (facts, result). `-` reads standard input. */
 export const loadJsonDocument = <T>(schemas: SchemaSet, type: DocumentType, file: string, options: JsonDocumentOptions = {}): T => {

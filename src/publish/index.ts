@@ -4,7 +4,7 @@ import type { ResultDocument } from '../engine/types.js';
 import { renderDiffMarkdown, type ResultDiff } from '../diff/index.js';
 import { createOctokit, type CreateOctokitOptions, type GithubClient } from '../github/client.js';
 import { checkAnnotations, checkConclusion, checkOutput } from '../reporters/github-annotations.js';
-import { buildSarif, SARIF_LIMITS, scopeOf, type SarifOptions } from '../reporters/sarif.js';
+import { buildSarif, SARIF_LIMITS, scopeOf, type SarifBuild, type SarifOptions } from '../reporters/sarif.js';
 import { renderWorkflowCommands } from '../reporters/workflow-commands.js';
 import type { Logger } from '../util/logger.js';
 import { CheckRunForbidden, publishCheckRun, type CheckRunReport } from './check-run.js';
@@ -57,7 +57,8 @@ export type Publisher = {
    * Before report.sarif is written: warns when GitHub's limits will leave results out, and refuses
    * (exit 2) SARIF with cloud findings for a public or possibly public repository.
    */
-  guardSarif: (result: ResultDocument, formats: string[]) => Promise<void>;
+  /** Refuses SARIF with cloud findings for a public repository; takes the result, or the SARIF already built from it. */
+  guardSarif: (result: ResultDocument | SarifBuild, formats: string[]) => Promise<void>;
   /** Whether `publish` will use the Markdown report: a step summary, a check run or a comment is to be written. */
   wantsMarkdown: boolean;
   /** Step summary, check run (or workflow commands), pull-request comment. */
@@ -98,15 +99,16 @@ export const createPublisher = (flags: PublishFlags, deps: PublishDeps): Publish
 
   const guardSarif: Publisher['guardSarif'] = async (result, formats) => {
     if (!formats.includes('sarif')) return;
-    const reported = result.findings.filter((f) => f.status === 'fail' || f.status === 'suppressed').length;
+    const built = 'log' in result ? result : undefined;
+    const reported = built ? Number.POSITIVE_INFINITY : (result as ResultDocument).findings.filter((f) => f.status === 'fail' || f.status === 'suppressed').length;
     // Building the log to measure it only pays when it could come near the limits.
     if (reported > (deps.sarif?.maxResultsPerRun ?? SARIF_LIMITS.resultsPerRun) / 5) {
-      for (const { scope, count } of buildSarif(result, deps.sarif).omitted) {
+      for (const { scope, count } of (built ?? buildSarif(result as ResultDocument, deps.sarif)).omitted) {
         deps.logger.warn(`posture: report.sarif leaves out ${count} result(s) of ${scope} to stay within GitHub's limits (25,000 results per run, 10 MB gzipped); the most severe are kept and result.json has all`);
       }
     }
     if (flags.allowPublicUpload || !context.repository) return;
-    const cloudScopes = [...new Set(result.findings.map(scopeOf))].filter((scope) => scope !== 'source').sort();
+    const cloudScopes = built ? built.cloudScopes : [...new Set((result as ResultDocument).findings.map(scopeOf))].filter((scope) => scope !== 'source').sort();
     if (cloudScopes.length === 0) return;
     const { owner, repo } = context.repository;
     const visibility = await repositoryVisibility({ owner, repo, ...(context.event ? { event: context.event } : {}), ...(octokit() ? { octokit: octokit()! } : {}) });

@@ -16,7 +16,7 @@ import {
 } from '../engine/types.js';
 import { THREAT_LABELS } from '../threat-model/markdown.js';
 import { REGISTER_STATUSES, type AssetEntry, type RegisterEntry, type RegisterStatus, type RiskBand, type RiskEntry } from '../threat-model/types.js';
-import { buildFrom, createTopK, type ReportBuild, type ResultHead, type ResultVisitor } from './visit.js';
+import { buildFrom, createTopK, type ReportBuild, type ResultHead, type ResultVisitor, type RiskScore } from './visit.js';
 import { packageRoot } from '../util/package-root.js';
 
 export type HtmlOptions = {
@@ -88,7 +88,9 @@ export type FindingListing = {
   omitted: Record<Status, number>;
 };
 
-type Candidate = { finding: Finding; index: number; residual: number; score: number; rank: number };
+type Candidate = { index: number; residual: number; score: number; rank: number };
+
+const byListingOrder = (a: Candidate, b: Candidate): number => b.residual - a.residual || b.score - a.score || a.rank - b.rank || a.index - b.index;
 
 /**
  * Which findings the table lists: all of them up to the limit; beyond it, by what a reviewer acts on
@@ -96,54 +98,63 @@ type Candidate = { finding: Finding; index: number; residual: number; score: num
  * or unknown finding is left out while a passing one is listed. Within the status the limit cuts,
  * the highest residual risk first, then the highest risk before acceptance, then the most severe,
  * then the result's order (only failing and accepted findings carry a risk). The listed findings
- * keep the result's order. The findings are counted first, then shown again to be chosen.
+ * keep the result's order. The risks' scores are seen first, the findings are then ranked by them
+ * (only their places are kept), and shown again for the chosen ones to be taken.
  */
 const collectListing = (limit: number) => {
   const all = zeroCounts();
   let total = 0;
-  // The risk of each failing or accepted finding, kept only when the limit cuts.
-  let riskOf: Map<string, { residual: number; score: number }> | undefined;
-  let room: Map<Status, ReturnType<typeof createTopK<Candidate>> | 'all'> | undefined;
-  const count = (finding: Finding): void => {
+  // The risk of each finding that has one, by fingerprint: the place of its residual and score in
+  // `scores` (a result can hold hundreds of thousands).
+  const riskOf = new Map<string, number>();
+  let scores = new Float64Array(0);
+  const riskScore = (entry: RiskScore): void => {
+    let at = riskOf.get(entry.fingerprint);
+    if (at === undefined) {
+      if (riskOf.size * 2 === scores.length) {
+        const grown = new Float64Array(Math.max(1024, scores.length * 2));
+        grown.set(scores);
+        scores = grown;
+      }
+      at = riskOf.size;
+      riskOf.set(entry.fingerprint, at);
+    }
+    scores[at * 2] = entry.residual;
+    scores[at * 2 + 1] = entry.score;
+  };
+  // Each status's first `limit` findings in listing order: no more of a status can be listed.
+  const ranked = new Map<Status, ReturnType<typeof createTopK<Candidate>>>(STATUSES.map((status) => [status, createTopK<Candidate>(limit, byListingOrder)]));
+  const count = (finding: Finding, index: number): void => {
     all[finding.status]++;
     total++;
+    const at = riskOf.get(finding.fingerprint);
+    ranked.get(finding.status)?.add({ index, residual: at === undefined ? 0 : (scores[at * 2] as number), score: at === undefined ? 0 : (scores[at * 2 + 1] as number), rank: SEVERITY_RANK[finding.severity] });
   };
-  const risk = (entry: RiskEntry): void => {
-    if (total <= limit) return;
-    riskOf ??= new Map();
-    riskOf.set(entry.fingerprint, entry);
-  };
-  const choose = (finding: Finding, index: number): void => {
-    if (!room) {
-      room = new Map();
-      let left = limit;
+  let chosen: Set<number> | undefined;
+  const listed = new Map<number, Finding>();
+  const take = (finding: Finding, index: number): void => {
+    if (!chosen) {
+      chosen = new Set();
+      let room = limit;
       for (const status of BAR_ORDER) {
-        const take = Math.min(all[status], left);
-        room.set(status, total <= limit || take === all[status] ? 'all' : createTopK<Candidate>(take, (a, b) => b.residual - a.residual || b.score - a.score || a.rank - b.rank || a.index - b.index));
-        left -= take;
+        const first = (ranked.get(status)?.result() ?? []).slice(0, room);
+        for (const candidate of first) chosen.add(candidate.index);
+        room -= first.length;
       }
+      ranked.clear();
     }
-    const chosen = room.get(finding.status);
-    if (!chosen) return;
-    const risk = riskOf?.get(finding.fingerprint);
-    const candidate = { finding, index, residual: risk?.residual ?? 0, score: risk?.score ?? 0, rank: SEVERITY_RANK[finding.severity] };
-    if (chosen === 'all') listedAll.push(candidate);
-    else chosen.add(candidate);
+    if (chosen.has(index)) listed.set(index, finding);
   };
-  const listedAll: Candidate[] = [];
   const listing = (): FindingListing => {
-    const chosen = [...listedAll];
-    for (const kept of room?.values() ?? []) if (kept !== 'all') chosen.push(...kept.result());
-    chosen.sort((a, b) => a.index - b.index);
-    const findings = chosen.map((c) => c.finding);
+    const findings = [...listed.entries()].sort((a, b) => a[0] - b[0]).map(([, finding]) => finding);
     if (total <= limit) return { findings, total, capped: false, listed: all, omitted: zeroCounts() };
-    const listed = zeroCounts();
-    for (const finding of findings) listed[finding.status]++;
+    const shown = zeroCounts();
+    for (const finding of findings) shown[finding.status]++;
     const omitted = zeroCounts();
-    for (const status of STATUSES) omitted[status] = all[status] - listed[status];
-    return { findings, total, capped: true, listed, omitted };
+    for (const status of STATUSES) omitted[status] = all[status] - shown[status];
+    return { findings, total, capped: true, listed: shown, omitted };
   };
-  return { count, risk, choose, listing };
+  return { riskScore, count, take, listing };
 };
 
 /** The notice above a capped findings table: what is listed, and exactly what is not, by status. */
@@ -377,8 +388,9 @@ const collectView = (result: ResultHead, options: HtmlOptions) => {
   };
 
   const visitor: ResultVisitor = {
+    riskScore: listing.riskScore,
     finding: (f, index) => {
-      listing.count(f);
+      listing.count(f, index);
       if (f.status === 'unknown') {
         const reason = f.unknown?.reason ?? 'not collected';
         const permission = f.unknown?.permission ?? '';
@@ -417,7 +429,6 @@ const collectView = (result: ResultHead, options: HtmlOptions) => {
       if (shownAssets.has(entry.asset)) cellOf.set(`${entry.asset}\u0000${entry.threat}`, entry);
     },
     risk: (risk) => {
-      listing.risk(risk);
       if (!(risk.residual > 0)) return;
       openRisks.count++;
       if (openRisks.top.length < TOP_RISKS) openRisks.top.push(risk);
@@ -432,7 +443,7 @@ const collectView = (result: ResultHead, options: HtmlOptions) => {
       }
     },
     findingAgain: (f, index) => {
-      listing.choose(f, index);
+      listing.take(f, index);
       wanted ??= new Set([
         ...openRisks.top.map((r) => r.fingerprint),
         ...(result.baseline ? [...result.baseline.new.slice(0, BASELINE_SHOWN), ...result.baseline.changed.slice(0, BASELINE_SHOWN).map((c) => c.fingerprint)] : []),

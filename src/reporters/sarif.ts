@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SEVERITIES, type Finding, type ResultDocument, type RuleMeta, type Severity } from '../engine/types.js';
 import type { ResourceKind } from '../facts/types.js';
 import { escapeMarkdown } from './escape.js';
+import { compactPieces, jsonPieces } from '../util/json-chunks.js';
 import { buildFrom, createTopK, type ReportBuild, type ResultHead } from './visit.js';
 
 /**
@@ -74,7 +75,7 @@ export type SarifBuild = {
   log: SarifLog;
   /** Results left out to respect GitHub's limits, per scope. */
   omitted: { scope: string; count: number }[];
-  /** The scopes whose findings describe cloud accounts or organisations rather than files. */
+  /** The scopes whose findings describe cloud accounts or organisations rather than files, each named (before runs are shared). */
   cloudScopes: string[];
 };
 
@@ -268,7 +269,10 @@ const resultOf = (finding: Finding, ruleId: string, ruleIndex: number, prefix: s
   };
 };
 
-const order = (a: Finding, b: Finding): number =>
+/** Where a finding stands among those a run lists, and where it is in the result. */
+type Reported = Pick<Finding, 'status' | 'severity' | 'ruleId' | 'fingerprint'> & { index: number };
+
+const order = (a: Reported, b: Reported): number =>
   (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1) ||
   RANK[a.severity] - RANK[b.severity] ||
   (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
@@ -278,8 +282,11 @@ const order = (a: Finding, b: Finding): number =>
 type ScopeFindings = {
   /** Findings of the scope, of every status. */
   count: number;
-  /** The failing and suppressed findings SARIF lists, the first `perRun` in `order`. */
-  reported: ReturnType<typeof createTopK<Finding>>;
+  /**
+   * The failing and suppressed findings SARIF lists, the first `perRun` in `order`: chosen by what
+   * orders them, the findings themselves taken when they are shown again.
+   */
+  reported: ReturnType<typeof createTopK<Reported>>;
   reportedCount: number;
   reportedBySeverity: Record<Severity, number>;
   /** The first finding of each rule that looked at the scope, in the order the rules first appear. */
@@ -294,18 +301,18 @@ const UNKNOWN_RESOURCES_SHOWN = 5;
 
 const newScope = (perRun: number): ScopeFindings => ({
   count: 0,
-  reported: createTopK<Finding>(perRun, order),
+  reported: createTopK<Reported>(perRun, order),
   reportedCount: 0,
   reportedBySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
   firstOfRule: new Map(),
   unknowns: new Map(),
 });
 
-const addToScope = (scope: ScopeFindings, finding: Finding): void => {
+const addToScope = (scope: ScopeFindings, finding: Finding, index: number): void => {
   scope.count++;
   if (!scope.firstOfRule.has(finding.ruleId)) scope.firstOfRule.set(finding.ruleId, finding);
   if (finding.status === 'fail' || finding.status === 'suppressed') {
-    scope.reported.add(finding);
+    scope.reported.add({ status: finding.status, severity: finding.severity, ruleId: finding.ruleId, fingerprint: finding.fingerprint, index });
     scope.reportedCount++;
     scope.reportedBySeverity[finding.severity]++;
   } else if (finding.status === 'unknown') {
@@ -360,9 +367,12 @@ const CATEGORY_DESCRIPTION: Record<string, string> = {
   github: 'posture findings on a GitHub organisation',
 };
 
-const buildRun = (result: ResultHead, scope: string, findings: ScopeFindings, keep: number, prefix: string): { run: SarifRun; omitted: number } => {
+const buildRun = (result: ResultHead, scope: string, findings: ScopeFindings, listed: Map<number, Finding>, keep: number, prefix: string): { run: SarifRun; omitted: number } => {
   const metas = new Map(result.rules.map((rule) => [rule.id, rule]));
-  const kept = findings.reported.result().slice(0, keep);
+  const kept = findings.reported
+    .result()
+    .slice(0, keep)
+    .map((r) => listed.get(r.index) as Finding);
   const rules: SarifRule[] = [];
   const index = new Map<string, number>();
   const add = (id: string, rule: RuleMeta | undefined, finding: Finding | undefined, severity: Severity): number => {
@@ -439,17 +449,25 @@ export const startSarif = (result: ResultHead, options: SarifOptions = {}): Repo
   const perRun = options.maxResultsPerRun ?? SARIF_LIMITS.resultsPerRun;
   const maxBytes = options.maxGzippedBytes ?? SARIF_LIMITS.gzippedBytes;
   const byScope = new Map<string, ScopeFindings>();
-  const finding = (f: Finding): void => {
+  const finding = (f: Finding, index: number): void => {
     const scope = scopeOf(f);
     let findings = byScope.get(scope);
     if (!findings) {
       findings = newScope(perRun);
       byScope.set(scope, findings);
     }
-    addToScope(findings, f);
+    addToScope(findings, f, index);
+  };
+  // The findings the runs can list, by their place in the result.
+  let wanted: Set<number> | undefined;
+  const listed = new Map<number, Finding>();
+  const findingAgain = (f: Finding, index: number): void => {
+    wanted ??= new Set([...byScope.values()].flatMap((scope) => scope.reported.result().map((r) => r.index)));
+    if (wanted.has(index)) listed.set(index, f);
   };
   const render = (): SarifBuild => {
     const prefix = prefixOf(result);
+    const cloudScopes = [...byScope.keys()].filter((scope) => scope !== 'source').sort();
     let scopes = [...byScope.keys()].sort((a, b) => (scopeRank(a) < scopeRank(b) ? -1 : 1));
     if (scopes.length > SARIF_LIMITS.runsPerFile) {
       // More scopes than GitHub takes runs: the remainder share one run per provider.
@@ -468,21 +486,25 @@ export const startSarif = (result: ResultHead, options: SarifOptions = {}): Repo
       scopes = [...new Set([...head, ...[...byScope.keys()].filter((s) => s.endsWith('/others'))])];
     }
     const build = (keep: number): { log: SarifLog; omitted: { scope: string; count: number }[] } => {
-      const runs = scopes.map((scope) => ({ scope, ...buildRun(result, scope, byScope.get(scope)!, keep, prefix) }));
+      const runs = scopes.map((scope) => ({ scope, ...buildRun(result, scope, byScope.get(scope)!, listed, keep, prefix) }));
       return {
         log: { $schema: SCHEMA_URI, version: '2.1.0', runs: runs.map((r) => r.run) },
         omitted: runs.filter((r) => r.omitted > 0).map((r) => ({ scope: r.scope, count: r.omitted })),
       };
     };
-    const cloudScopes = scopes.filter((s) => s !== 'source');
     const fits = (log: SarifLog): boolean => {
-      const text = JSON.stringify(log);
       // Deflate never grows its input by more than a few bytes per 64 KB block plus the gzip
       // header: a file whose plain text is already under the limit with that margin needs no
       // compressing to know that it fits.
-      const bytes = Buffer.byteLength(text);
+      let bytes = 0;
+      for (const piece of compactPieces(log, 4)) bytes += Buffer.byteLength(piece);
       if (bytes + (bytes >> 10) + 1024 <= maxBytes) return true;
-      return gzipSync(text).length <= maxBytes;
+      // The text compressed a few megabytes at a time, each part on its own, takes more than the
+      // whole compressed at once (each part starts without the matches the earlier parts give);
+      // under the limit with a margin, it fits, and the whole text is never built. Else the
+      // whole text is compressed.
+      if (gzippedInParts(compactPieces(log, 4)) * 1.02 + 1024 <= maxBytes) return true;
+      return gzipSync(JSON.stringify(log)).length <= maxBytes;
     };
     let built = build(perRun);
     if (fits(built.log)) return { ...built, cloudScopes };
@@ -497,12 +519,37 @@ export const startSarif = (result: ResultHead, options: SarifOptions = {}): Repo
     built = build(low);
     return { ...built, cloudScopes };
   };
-  return { visitor: { finding }, render };
+  return { visitor: { finding, findingAgain }, render };
 };
 
 export const buildSarif = (result: ResultDocument, options: SarifOptions = {}): SarifBuild => buildFrom(result, (head) => startSarif(head, options));
 
+/** The sum of the gzipped sizes of the text's parts of about 4 MB, each compressed on its own. */
+const gzippedInParts = (pieces: Iterable<string>): number => {
+  let total = 0;
+  let part: string[] = [];
+  let length = 0;
+  const flush = (): void => {
+    total += gzipSync(part.join('')).length;
+    part = [];
+    length = 0;
+  };
+  for (const piece of pieces) {
+    part.push(piece);
+    length += piece.length;
+    if (length >= 1 << 22) flush();
+  }
+  if (length > 0) flush();
+  return total;
+};
+
 /** The SARIF file as written to report.sarif. */
 export const sarifText = (build: SarifBuild): string => `${JSON.stringify(build.log, null, 2)}\n`;
+
+/** sarifText in pieces, a group of results at a time. */
+export function* sarifPieces(build: SarifBuild): Generator<string> {
+  yield* jsonPieces(build.log, 4);
+  yield '\n';
+}
 
 export const renderSarif = (result: ResultDocument, options: SarifOptions = {}): string => sarifText(buildSarif(result, options));

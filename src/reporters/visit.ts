@@ -17,6 +17,11 @@ export type ResultHead = Omit<ResultDocument, ResultArray> & { has: { assets: bo
  * is read as it streams by. A report keeps only what it shows and counts the rest.
  */
 export type ResultVisitor = {
+  /**
+   * The scores of the risks, before the findings: for a report that orders findings by their risk
+   * (risks follow findings in the document). Only the fingerprint and the numbers are given.
+   */
+  riskScore?: (risk: RiskScore) => void;
   finding?: (finding: Finding, index: number) => void;
   asset?: (asset: AssetEntry) => void;
   cell?: (cell: RegisterEntry) => void;
@@ -24,6 +29,8 @@ export type ResultVisitor = {
   /** The findings once more, after the risks and assets that follow them in the document. */
   findingAgain?: (finding: Finding, index: number) => void;
 };
+
+export type RiskScore = Pick<RiskEntry, 'fingerprint' | 'residual' | 'score'>;
 
 /** A report: started on a result's head, fed its arrays, then rendered. */
 export type ReportBuild<T = string> = { visitor: ResultVisitor; render: () => T };
@@ -36,7 +43,7 @@ export const headOf = (result: ResultDocument): ResultHead => {
 /** One visitor that shows each element to every one of `visitors`, in their order. */
 export const combineVisitors = (visitors: ResultVisitor[]): ResultVisitor => {
   const combined: Record<string, (item: never, index: number) => void> = {};
-  for (const name of ['finding', 'asset', 'cell', 'risk', 'findingAgain'] as const) {
+  for (const name of ['riskScore', 'finding', 'asset', 'cell', 'risk', 'findingAgain'] as const) {
     const calls = visitors.map((visitor) => visitor[name]).filter((fn) => fn !== undefined) as ((item: never, index: number) => void)[];
     if (calls.length === 1) combined[name] = calls[0]!;
     else if (calls.length > 1) combined[name] = (item, index) => calls.forEach((fn) => fn(item, index));
@@ -52,6 +59,7 @@ export const visitResult = (result: ResultDocument, visitors: ResultVisitor[]): 
       if (fn && list) list.forEach((item, index) => fn(item, index));
     }
   };
+  each(result.risks, (v) => v.riskScore);
   each(result.findings, (v) => v.finding);
   each(result.assets, (v) => v.asset);
   each(result.threatRegister, (v) => v.cell);
@@ -76,10 +84,16 @@ export const createTopK = <T>(limit: number, compare: (a: T, b: T) => number) =>
     held.sort(compare);
     if (held.length > limit) held = held.slice(0, limit);
   };
+  // Once `limit` are held, the last of them: what does not come before it can never be kept.
+  let last: T | undefined;
   return {
     add: (item: T): void => {
+      if (last !== undefined && compare(item, last) >= 0) return;
       held.push(item);
-      if (held.length > limit + Math.max(64, limit >> 2)) cut();
+      if (held.length > limit + Math.max(64, limit >> 2)) {
+        cut();
+        last = held[limit - 1];
+      }
     },
     /** The kept items, in order. */
     result: (): T[] => {

@@ -77,6 +77,42 @@ export function* jsonPieces(value: unknown, depth = 2, indent = '', options: Pie
   yield first ? '{}' : `\n${indent}}`;
 }
 
+/**
+ * The text of `JSON.stringify(value)` (without indentation), in pieces whose concatenation is
+ * exactly that text: the top `depth` levels of objects and arrays are taken apart member by member.
+ */
+export function* compactPieces(value: unknown, depth: number): Generator<string> {
+  if (depth === 0 || !isContainer(value)) {
+    const text = JSON.stringify(value);
+    if (text !== undefined) yield text;
+    return;
+  }
+  if (Array.isArray(value)) {
+    yield '[';
+    for (let index = 0; index < value.length; index++) {
+      if (index > 0) yield ',';
+      const item: unknown = value[index];
+      // What JSON.stringify leaves out of an object it writes as null in an array.
+      if (isContainer(item)) yield* compactPieces(item, depth - 1);
+      else yield JSON.stringify(item) ?? 'null';
+    }
+    yield ']';
+    return;
+  }
+  yield '{';
+  let first = true;
+  for (const key of Object.keys(value)) {
+    const child = (value as Record<string, unknown>)[key];
+    const text = isContainer(child) ? undefined : JSON.stringify(child);
+    if (!isContainer(child) && text === undefined) continue;
+    yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+    if (text === undefined) yield* compactPieces(child, depth - 1);
+    else yield text;
+    first = false;
+  }
+  yield '}';
+}
+
 /** Bounds of the characters a group of elements is aimed at: see elementGroups. */
 const GROUP_MIN = 1 << 14;
 const GROUP_MAX = 1 << 16;

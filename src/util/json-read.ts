@@ -33,6 +33,10 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 const NEWLINE = 0x0a;
 
+// Bytes read at a time. Every element of a chunk is parsed before the first is handed over: with
+// chunks of megabytes, the elements waiting outlived young-generation collections and filled the
+// old generation with garbage (a pass over a 900 MB result peaked 250 MB higher with 4 MB chunks).
+const DEFAULT_CHUNK_BYTES = 64 * 1024;
 // An unclosed value up to this long is parsed again to find where its error is.
 const REPARSE_MAX_CHARS = 16 * 1024 * 1024;
 // The longest one value (a top-level member, or an element of one that is an array) may be: posture
@@ -94,7 +98,7 @@ export type JsonEventOptions = Pick<JsonReadOptions, 'chunkBytes' | 'maxValueCha
 export function* readJsonObjectEvents(file: string, options: JsonEventOptions = {}): Generator<JsonObjectEvent> {
   const fd = openSync(file, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(Math.max(1, options.chunkBytes ?? 4 * 1024 * 1024));
+    const buffer = Buffer.allocUnsafe(Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES));
     const decoder = new StringDecoder('utf8');
     const queue: JsonObjectEvent[] = [];
     const reader = createReader((event) => queue.push(event), options.maxValueChars ?? MAX_VALUE_CHARS, options.skip);

@@ -4,7 +4,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import type { Finding, ResultDocument } from '../../src/engine/types.js';
 import type { Resource } from '../../src/facts/types.js';
-import { reporterRegistry } from '../../src/reporters/index.js';
+import { renderReport, reporterRegistry } from '../../src/reporters/index.js';
 import { buildSarif, pseudoLocationUri, renderSarif, SECURITY_SEVERITY, type SarifLog } from '../../src/reporters/sarif.js';
 import { ciResources, ciResult } from '../support/ci-results.js';
 import { runSarifValidator, sarifSchemaValidator } from '../support/sarif-validate.js';
@@ -23,7 +23,7 @@ describe('SARIF reporter', () => {
   it('is registered as the sarif format writing report.sarif', () => {
     const reporter = reporterRegistry().find((r) => r.format === 'sarif');
     assert.equal(reporter?.file, 'report.sarif');
-    assert.equal(JSON.parse(reporter.render(ciResult())).version, '2.1.0');
+    assert.equal(JSON.parse(renderReport(reporter!, ciResult())).version, '2.1.0');
   });
 
   it('matches the golden file for the CI estate', () => {

@@ -1,0 +1,137 @@
+import path from 'node:path';
+import type { ValidateFunction } from 'ajv';
+import type { Finding, ResultDocument } from '../engine/types.js';
+import { documentValidationError, elementValidationError, jsonDocumentEvents } from '../facts/documents.js';
+import type { OutputFormat } from '../reporters/index.js';
+import type { SarifBuild } from '../reporters/sarif.js';
+import { combineVisitors, headOf, RESULT_ARRAYS, type ResultVisitor, type RiskScore } from '../reporters/visit.js';
+import type { AssetEntry, RegisterEntry, RiskEntry } from '../threat-model/types.js';
+import { stageFile, type StagedFile } from '../util/atomic.js';
+import type { JsonObjectEvent } from '../util/json-read.js';
+import { commitAll, serialiseRedacted, stageRendered, startReports, type Runtime } from './pipeline.js';
+
+const LONG_ARRAYS: ReadonlySet<string> = new Set(RESULT_ARRAYS);
+
+/** As JSON.parse sets a member: an own property, `__proto__` too. */
+const define = (target: Record<string, unknown>, name: string, value: unknown): void => {
+  Object.defineProperty(target, name, { value, writable: true, enumerable: true, configurable: true });
+};
+
+/**
+ * The first pass: every value is validated (each element of the long arrays on its own, the rest
+ * as a document whose long arrays are empty) and shown to the redactor, which learns the secret
+ * keys that the document pairs with key ids across strings. Gives the document without the
+ * elements of its long arrays.
+ */
+const readHead = (rt: Runtime, file: string): { head: Record<string, unknown>; scores: RiskScore[] } => {
+  const scores: RiskScore[] = [];
+  const learner = rt.redactor.learnPairs();
+  const head: Record<string, unknown> = {};
+  let held: unknown[] | undefined;
+  let validate: ValidateFunction | undefined;
+  for (const event of jsonDocumentEvents(file)) {
+    if (event.type === 'member') {
+      learner.see(event.member);
+      learner.see(event.value);
+      define(head, event.member, event.value);
+    } else if (event.type === 'array') {
+      learner.see(event.member);
+      const long = LONG_ARRAYS.has(event.member);
+      held = long ? undefined : [];
+      validate = long ? rt.schemas.elementValidator('result', event.member) : undefined;
+      define(head, event.member, held ?? []);
+    } else if (event.type === 'element') {
+      learner.see(event.value);
+      if (event.member === 'risks' && event.value !== null && typeof event.value === 'object') {
+        const { fingerprint, residual, score } = event.value as RiskScore;
+        scores.push({ fingerprint, residual, score });
+      }
+      if (held) held.push(event.value);
+      else if (validate && !validate(event.value)) throw elementValidationError('result', file, event.member, event.index, validate.errors ?? []);
+    }
+  }
+  const validateHead = rt.schemas.validator('result');
+  if (!validateHead(head)) throw documentValidationError('result', file, validateHead.errors ?? []);
+  learner.commit();
+  return { head, scores };
+};
+
+const show = (visitor: ResultVisitor, member: string, value: unknown, index: number): void => {
+  if (member === 'findings') visitor.finding?.(value as Finding, index);
+  else if (member === 'assets') visitor.asset?.(value as AssetEntry);
+  else if (member === 'threatRegister') visitor.cell?.(value as RegisterEntry);
+  else if (member === 'risks') visitor.risk?.(value as RiskEntry);
+};
+
+/**
+ * The document as it is written again: the head's members, and in place of each long array an
+ * iterable that reads its elements from the file, redacts each, and shows it to `visitor` as it
+ * goes by. Members come in the order the file has them, so one read of the file serves them all.
+ */
+const streamedDocument = (rt: Runtime, file: string, head: Record<string, unknown>, visitor: ResultVisitor) => {
+  const events = jsonDocumentEvents(file);
+  function* elementsOf(member: string): Generator<unknown> {
+    for (let next = events.next(); !next.done; next = events.next()) {
+      const event: JsonObjectEvent = next.value;
+      if (event.member !== member) continue;
+      if (event.type === 'array-end') return;
+      if (event.type !== 'element') continue;
+      const value = rt.redactor.redactDeep(event.value);
+      show(visitor, member, value, event.index);
+      yield value;
+    }
+  }
+  const document: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(head)) {
+    define(document, name, LONG_ARRAYS.has(name) && Array.isArray(value) ? { [Symbol.iterator]: () => elementsOf(name) } : value);
+  }
+  return { document, close: () => void events.return(undefined) };
+};
+
+const guardSarif = async (reports: ReturnType<typeof startReports>, guard: (sarif: SarifBuild) => Promise<void>): Promise<void> => {
+  const sarif = reports.find((r) => r.build?.sarif)?.build?.sarif;
+  if (sarif) await guard(sarif());
+};
+
+/**
+ * Writes the reports of a result document too large to hold, reading the file three times and
+ * keeping of it only what the reports show:
+ * 1. validating it, and learning the secret keys it pairs across strings (readHead);
+ * 2. writing result.json again, each element redacted as it goes by and shown to the reports;
+ * 3. showing the reports the findings once more, for those that choose among them by the risks
+ *    and assets that follow them in the document.
+ * The files are those writeReports makes of the same document, byte for byte. `guard` sees the
+ * SARIF log before anything is written.
+ */
+export const writeReportsFromFile = async (rt: Runtime, file: string, outDir: string, formats: OutputFormat[], guard: (sarif: SarifBuild) => Promise<void>): Promise<string[]> => {
+  const read = readHead(rt, file);
+  const head = rt.redactor.redactDeep(read.head);
+  const reports = startReports(headOf(head as ResultDocument), formats);
+  // Let go before the reports render, so that each report's gatherings go with it.
+  let visitor: ResultVisitor | undefined = combineVisitors(reports.map((r) => r.build?.visitor ?? {}));
+  // Risks' fingerprints are digests, which redaction leaves as they are.
+  if (visitor.riskScore) for (const score of read.scores) visitor.riskScore(score);
+  read.scores.length = 0;
+  const staged: StagedFile[] = [];
+  try {
+    const streamed = streamedDocument(rt, file, head, visitor);
+    try {
+      // The elements are redacted as they are read: written as they are.
+      staged.push(stageFile(path.join(outDir, 'result.json'), serialiseRedacted(rt, streamed.document, (elements) => elements)));
+    } finally {
+      streamed.close();
+    }
+    if (visitor.findingAgain) {
+      for (const event of jsonDocumentEvents(file, { skip: (member) => member !== 'findings' })) {
+        if (event.type === 'element') visitor.findingAgain(rt.redactor.redactDeep(event.value) as Finding, event.index);
+      }
+    }
+    visitor = undefined;
+    await guardSarif(reports, guard);
+    staged.push(...stageRendered(rt, outDir, reports));
+  } catch (error) {
+    for (const file of staged) file.discard();
+    throw error;
+  }
+  return commitAll(staged);
+};
