@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chunked, jsonPieces } from '../../src/util/json-chunks.js';
+import { chunked, compactPieces, jsonPieces } from '../../src/util/json-chunks.js';
 import { serialise, type Runtime } from '../../src/cli/pipeline.js';
 import { createRedactor } from '../../src/util/redact.js';
 
@@ -17,6 +17,12 @@ describe('JSON in pieces', () => {
   it('concatenate to exactly JSON.stringify(value, null, 2), at every depth', () => {
     for (const sample of samples) {
       for (const depth of [0, 1, 2, 3]) assert.equal([...jsonPieces(sample, depth)].join(''), JSON.stringify(sample, null, 2), `${JSON.stringify(sample)} at depth ${depth}`);
+    }
+  });
+
+  it('without indentation concatenate to exactly JSON.stringify(value), at every depth', () => {
+    for (const sample of samples) {
+      for (const depth of [0, 1, 2, 3]) assert.equal([...compactPieces(sample, depth)].join(''), JSON.stringify(sample), `${JSON.stringify(sample)} at depth ${depth}`);
     }
   });
 

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { writeReports, type Runtime } from '../../src/cli/pipeline.js';
+import { writeReportsFromFile } from '../../src/cli/report-file.js';
+import type { ResultDocument } from '../../src/engine/types.js';
+import { createSchemaSet, loadJsonDocument } from '../../src/facts/documents.js';
+import type { OutputFormat } from '../../src/reporters/index.js';
+import type { SarifBuild } from '../../src/reporters/sarif.js';
+import { createRedactor } from '../../src/util/redact.js';
+import { runCli } from '../support/cli.js';
+import { tempTree } from '../support/temp.js';
+import { hostileResult } from '../threat-model/support/hostile.js';
+import { buildSampleResult, sampleFacts } from '../threat-model/support/sample.js';
+
+const FORMATS: OutputFormat[] = ['json', 'md', 'html', 'sarif'];
+const FILES = ['result.json', 'report.md', 'report.html', 'report.sarif'];
+const schemas = createSchemaSet();
+
+// One fingerprint key for every runtime: markers then read the same in both ways of writing.
+const runtime = (): Runtime => {
+  const redactor = createRedactor({ key: 'report-file-test' });
+  return { schemas, redactor, redact: (text: string) => redactor.redact(text) } as unknown as Runtime;
+};
+
+const noGuard = async (_sarif: SarifBuild): Promise<void> => {};
+
+/** Made-up values of the real shapes: a key id in one resource's name, its secret key in another's. */
+const KEY_ID = 'AKIAZQ4STREAMTEST777';
+const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzqSTREAMst';
+
+const results: Record<string, () => ResultDocument> = {
+  sample: () => buildSampleResult(),
+  hostile: hostileResult,
+  'key pair across findings': () =>
+    buildSampleResult(
+      sampleFacts({
+        names: {
+          'aws:111122223333:us-east-1': `region of ${KEY_ID}`,
+          'arn:aws:iam::111122223333:user/bob': SECRET_KEY,
+          'aws:111122223333:eu-west-1': '-----BEGIN RSA PRIVATE KEY-----',
+        },
+      }),
+    ),
+  'without a threat model': () => {
+    const { threatModel: _m, assets: _a, threatRegister: _r, risks: _k, ...rest } = buildSampleResult();
+    return rest as ResultDocument;
+  },
+};
+
+describe('posture report of a result too large to hold, read in passes over the file', () => {
+  for (const [name, make] of Object.entries(results)) {
+    it(`writes the files the in-memory reports write, byte for byte: ${name}`, async () => {
+      const tree = tempTree({});
+      try {
+        const file = path.join(tree.dir, 'input.json');
+        writeFileSync(file, `${JSON.stringify(make(), null, 2)}\n`);
+        const whole = path.join(tree.dir, 'whole');
+        const streamed = path.join(tree.dir, 'streamed');
+        writeReports(runtime(), whole, loadJsonDocument<ResultDocument>(schemas, 'result', file), FORMATS);
+        const written = await writeReportsFromFile(runtime(), file, streamed, FORMATS, noGuard);
+        assert.deepEqual(written.map((f) => path.basename(f)), FILES);
+        for (const out of FILES) {
+          const text = readFileSync(path.join(streamed, out), 'utf8');
+          assert.equal(text, readFileSync(path.join(whole, out), 'utf8'), out);
+          assert.ok(!text.includes(SECRET_KEY) && !text.includes(KEY_ID) && !text.includes('BEGIN RSA PRIVATE KEY'), `no secret in ${out}`);
+        }
+      } finally {
+        tree.cleanup();
+      }
+    });
+  }
+
+  it('names the element and field of an invalid finding, and leaves the previous reports in place', async () => {
+    const tree = tempTree({});
+    try {
+      const result = buildSampleResult();
+      (result.findings[3] as { status: string }).status = 'maybe';
+      const file = path.join(tree.dir, 'input.json');
+      writeFileSync(file, JSON.stringify(result, null, 2));
+      const out = path.join(tree.dir, 'out');
+      mkdirSync(out);
+      writeFileSync(path.join(out, 'report.md'), 'previous');
+      await assert.rejects(writeReportsFromFile(runtime(), file, out, FORMATS, noGuard), (error: Error) => {
+        assert.match(error.message, /at \/findings\/3\/status: must be one of/);
+        return true;
+      });
+      assert.deepEqual(readdirSync(out), ['report.md']);
+      assert.equal(readFileSync(path.join(out, 'report.md'), 'utf8'), 'previous');
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  it('writes nothing when publishing refuses the SARIF log', async () => {
+    const tree = tempTree({});
+    try {
+      const file = path.join(tree.dir, 'input.json');
+      writeFileSync(file, JSON.stringify(buildSampleResult(), null, 2));
+      const out = path.join(tree.dir, 'out');
+      let scopes: string[] = [];
+      const refuse = async (sarif: SarifBuild): Promise<void> => {
+        scopes = sarif.cloudScopes;
+        throw new Error('refused');
+      };
+      await assert.rejects(writeReportsFromFile(runtime(), file, out, FORMATS, refuse), /refused/);
+      assert.ok(scopes.length > 0, 'the guard saw the cloud scopes');
+      assert.ok(!existsSync(out) || readdirSync(out).length === 0, 'no file, staged or final, is left');
+    } finally {
+      tree.cleanup();
+    }
+  });
+
+  it('is what the CLI does for a file of 8 MiB or more, with the outputs of the same result read whole', async () => {
+    const tree = tempTree({});
+    try {
+      const text = `${JSON.stringify(buildSampleResult(), null, 2)}\n`;
+      const small = path.join(tree.dir, 'small.json');
+      const large = path.join(tree.dir, 'large.json');
+      writeFileSync(small, text);
+      // The same document, padded with trailing white space past the size read in passes.
+      writeFileSync(large, text + ' '.repeat(8 * 1024 * 1024 - Buffer.byteLength(text)));
+      const args = (input: string, out: string) => ['report', input, '--out', path.join(tree.dir, out), '--format', 'json,md,html,sarif'];
+      const env = { POSTURE_FINGERPRINT_KEY: 'report-file-test' };
+      const [whole, streamed] = [await runCli(args(small, 'whole'), { cwd: tree.dir, env }), await runCli(args(large, 'streamed'), { cwd: tree.dir, env })];
+      assert.equal(whole.code, 0, whole.stderr);
+      assert.equal(streamed.code, 0, streamed.stderr);
+      for (const out of FILES) assert.ok(readFileSync(path.join(tree.dir, 'streamed', out)).equals(readFileSync(path.join(tree.dir, 'whole', out))), out);
+    } finally {
+      tree.cleanup();
+    }
+  });
+});
