@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
@@ -277,7 +277,7 @@ const hasPlaceholder = (remediation: RuleMeta['remediation']): boolean => [remed
  * Handlebars' own escapeExpression, exactly as the templates escape it; what a rule shares across
  * its findings (references, a remediation without placeholders) is escaped once per rule.
  */
-const findingRowsHtml = (findings: Finding[], rules: Map<string, RuleMeta>, assetOf: (finding: Finding) => string | undefined): string => {
+const findingRowsHtml = (findings: Finding[], rules: Map<string, RuleMeta>, assetOf: (finding: Finding) => string | undefined): string[] => {
   const perRule = new Map<string, { remediation?: string; references: string }>();
   const ruleParts = (ruleId: string) => {
     let parts = perRule.get(ruleId);
@@ -338,7 +338,7 @@ const findingRowsHtml = (findings: Finding[], rules: Map<string, RuleMeta>, asse
         `\n      </tr>`,
     );
   });
-  return out.join('\n      ');
+  return out;
 };
 
 type FallbackRule = { ruleId: string; first: Finding; count: number; names: string[]; rank: number; index: number };
@@ -871,18 +871,26 @@ const assertInlineSafe = (text: string, element: 'style' | 'script'): void => {
  * escaped by Handlebars, and the filter data in a JSON island. Pure apart from reading posture's
  * own templates.
  */
-export const startHtml = (result: ResultHead, options: HtmlOptions = {}): ReportBuild => {
+export const startHtml = (result: ResultHead, options: HtmlOptions = {}): ReportBuild & { pieces: () => Iterable<string> } => {
   const collected = collectView(result, options);
-  const render = (): string => {
+  // The rows of a large report are most of its text: they are written one after another in place
+  // of a marker in the rest of the page, which is never joined with them into one string.
+  function* pieces(): Generator<string> {
     const css = readFileSync(path.join(TEMPLATE_DIR, 'report.css'), 'utf8');
     const script = readFileSync(path.join(TEMPLATE_DIR, 'report.js'), 'utf8');
     assertInlineSafe(css, 'style');
     assertInlineSafe(script, 'script');
     const view = buildView(result, collected.gathered(), options);
     const csp = [`default-src 'none'`, `style-src '${sha256(css)}'`, `script-src '${sha256(script)}'`, `base-uri 'none'`, `form-action 'none'`].join('; ');
-    return compileTemplate({ css, script, data: islandJson(view.island), findingRows: view.findings.rows() })({ ...view, csp });
-  };
-  return { visitor: collected.visitor, render };
+    const marker = `posture-finding-rows-${randomUUID()}`;
+    const page = compileTemplate({ css, script, data: islandJson(view.island), findingRows: marker })({ ...view, csp }).split(marker);
+    if (page.length !== 2) throw new Error('reports/html: the template must place the finding rows once');
+    const rows = view.findings.rows();
+    yield page[0] as string;
+    for (let index = 0; index < rows.length; index++) yield index === 0 ? (rows[index] as string) : `\n      ${rows[index] as string}`;
+    yield page[1] as string;
+  }
+  return { visitor: collected.visitor, render: () => [...pieces()].join(''), pieces };
 };
 
 export const renderHtml = (result: ResultDocument, options: HtmlOptions = {}): string => buildFrom(result, (head) => startHtml(head, options));
