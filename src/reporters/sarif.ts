@@ -507,7 +507,11 @@ export const startSarif = (result: ResultHead, options: SarifOptions = {}): Repo
       return gzipSync(JSON.stringify(log)).length <= maxBytes;
     };
     let built = build(perRun);
-    if (fits(built.log)) return { ...built, cloudScopes };
+    // The log holds what it shows of the findings: they are let go once it is built.
+    if (fits(built.log)) {
+      listed.clear();
+      return { ...built, cloudScopes };
+    }
     // Too big: find the largest per-run count that fits, keeping the most severe of each run.
     let low = 0;
     let high = Math.min(perRun, Math.max(...scopes.map((s) => byScope.get(s)!.count)));
@@ -517,6 +521,7 @@ export const startSarif = (result: ResultHead, options: SarifOptions = {}): Repo
       else high = mid - 1;
     }
     built = build(low);
+    listed.clear();
     return { ...built, cloudScopes };
   };
   return { visitor: { finding, findingAgain }, render };
