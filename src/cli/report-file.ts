@@ -1,16 +1,18 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import type { Finding, ResultDocument } from '../engine/types.js';
-import { documentValidationError, elementValidationError, jsonDocumentEvents } from '../facts/documents.js';
+import { elementValidationError, jsonDocumentEvents, validationError } from '../facts/documents.js';
 import type { OutputFormat } from '../reporters/index.js';
 import type { SarifBuild } from '../reporters/sarif.js';
-import { combineVisitors, headOf, RESULT_ARRAYS, type ResultVisitor, type RiskScore } from '../reporters/visit.js';
-import type { AssetEntry, RegisterEntry, RiskEntry } from '../threat-model/types.js';
+import { combineVisitors, headOf, RESULT_ARRAYS, visitElement, type ResultArray, type ResultVisitor, type RiskScore } from '../reporters/visit.js';
 import { stageFile, type StagedFile } from '../util/atomic.js';
 import type { JsonObjectEvent } from '../util/json-read.js';
+import { PostureError } from './errors.js';
 import { commitAll, serialiseRedacted, stageRendered, startReports, type Runtime } from './pipeline.js';
 
 const LONG_ARRAYS: ReadonlySet<string> = new Set(RESULT_ARRAYS);
+const isLongArray = (member: string): member is ResultArray => LONG_ARRAYS.has(member);
 
 /** As JSON.parse sets a member: an own property, `__proto__` too. */
 const define = (target: Record<string, unknown>, name: string, value: unknown): void => {
@@ -36,7 +38,7 @@ const readHead = (rt: Runtime, file: string): { head: Record<string, unknown>; s
       define(head, event.member, event.value);
     } else if (event.type === 'array') {
       learner.see(event.member);
-      const long = LONG_ARRAYS.has(event.member);
+      const long = isLongArray(event.member);
       held = long ? undefined : [];
       validate = long ? rt.schemas.elementValidator('result', event.member) : undefined;
       define(head, event.member, held ?? []);
@@ -51,16 +53,9 @@ const readHead = (rt: Runtime, file: string): { head: Record<string, unknown>; s
     }
   }
   const validateHead = rt.schemas.validator('result');
-  if (!validateHead(head)) throw documentValidationError('result', file, validateHead.errors ?? []);
+  if (!validateHead(head)) throw validationError('result', file, validateHead.errors ?? []);
   learner.commit();
   return { head, scores };
-};
-
-const show = (visitor: ResultVisitor, member: string, value: unknown, index: number): void => {
-  if (member === 'findings') visitor.finding?.(value as Finding, index);
-  else if (member === 'assets') visitor.asset?.(value as AssetEntry);
-  else if (member === 'threatRegister') visitor.cell?.(value as RegisterEntry);
-  else if (member === 'risks') visitor.risk?.(value as RiskEntry);
 };
 
 /**
@@ -70,22 +65,28 @@ const show = (visitor: ResultVisitor, member: string, value: unknown, index: num
  */
 const streamedDocument = (rt: Runtime, file: string, head: Record<string, unknown>, visitor: ResultVisitor) => {
   const events = jsonDocumentEvents(file);
-  function* elementsOf(member: string): Generator<unknown> {
+  function* elementsOf(member: ResultArray): Generator<unknown> {
     for (let next = events.next(); !next.done; next = events.next()) {
       const event: JsonObjectEvent = next.value;
       if (event.member !== member) continue;
       if (event.type === 'array-end') return;
       if (event.type !== 'element') continue;
       const value = rt.redactor.redactDeep(event.value);
-      show(visitor, member, value, event.index);
+      visitElement(visitor, member, value, event.index);
       yield value;
     }
   }
   const document: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(head)) {
-    define(document, name, LONG_ARRAYS.has(name) && Array.isArray(value) ? { [Symbol.iterator]: () => elementsOf(name) } : value);
+    define(document, name, isLongArray(name) && Array.isArray(value) ? { [Symbol.iterator]: () => elementsOf(name) } : value);
   }
   return { document, close: () => void events.return(undefined) };
+};
+
+/** What tells one version of a file from another: its size and when it was last written. */
+const versionOf = (file: string): string => {
+  const stat = statSync(file, { bigint: true });
+  return `${stat.size}:${stat.mtimeNs}`;
 };
 
 const guardSarif = async (reports: ReturnType<typeof startReports>, guard: (sarif: SarifBuild) => Promise<void>): Promise<void> => {
@@ -104,6 +105,7 @@ const guardSarif = async (reports: ReturnType<typeof startReports>, guard: (sari
  * SARIF log before anything is written.
  */
 export const writeReportsFromFile = async (rt: Runtime, file: string, outDir: string, formats: OutputFormat[], guard: (sarif: SarifBuild) => Promise<void>): Promise<string[]> => {
+  const version = versionOf(file);
   const read = readHead(rt, file);
   const head = rt.redactor.redactDeep(read.head);
   const reports = startReports(headOf(head as ResultDocument), formats);
@@ -127,6 +129,8 @@ export const writeReportsFromFile = async (rt: Runtime, file: string, outDir: st
       }
     }
     visitor = undefined;
+    // The passes agree only if they read the same document.
+    if (versionOf(file) !== version) throw new PostureError('file-unreadable', 'changed while it was being read; run posture report again once it is written', { file });
     await guardSarif(reports, guard);
     staged.push(...stageRendered(rt, outDir, reports));
   } catch (error) {

@@ -163,7 +163,8 @@ export const parseYaml = (text: string, file: string, template: ErrorTemplate = 
   }
 };
 
-const validationError = (
+/** The error of a document that its schema refused, located by its JSON path (and line, for YAML). */
+export const validationError = (
   type: DocumentType,
   file: string,
   errors: ErrorObject[],
@@ -239,9 +240,6 @@ export const isLargeDocument = (file: string, streamFromBytes = STREAM_FROM_BYTE
 /** The error of an element of a top-level array that `schemas.elementValidator` refused, located in the document. */
 export const elementValidationError = (type: DocumentType, file: string, member: string, index: number, errors: ErrorObject[]): PostureError =>
   validationError(type, file, errors.map((error) => ({ ...error, instancePath: `/${member.replace(/~/g, '~0').replace(/\//g, '~1')}/${index}${error.instancePath}` })));
-
-/** The error of a document that its schema refused. */
-export const documentValidationError = (type: DocumentType, file: string, errors: ErrorObject[]): PostureError => validationError(type, file, errors);
 
 /** Reads and validates a JSON document (facts, result). `-` reads standard input. */
 export const loadJsonDocument = <T>(schemas: SchemaSet, type: DocumentType, file: string, options: JsonDocumentOptions = {}): T => {

@@ -55,9 +55,9 @@ export type Publisher = {
   context: GithubContext;
   /**
    * Before report.sarif is written: warns when GitHub's limits will leave results out, and refuses
-   * (exit 2) SARIF with cloud findings for a public or possibly public repository.
+   * (exit 2) SARIF with cloud findings for a public or possibly public repository. Takes the
+   * result, or the SARIF log already built from it.
    */
-  /** Refuses SARIF with cloud findings for a public repository; takes the result, or the SARIF already built from it. */
   guardSarif: (result: ResultDocument | SarifBuild, formats: string[]) => Promise<void>;
   /** Whether `publish` will use the Markdown report: a step summary, a check run or a comment is to be written. */
   wantsMarkdown: boolean;
@@ -100,15 +100,15 @@ export const createPublisher = (flags: PublishFlags, deps: PublishDeps): Publish
   const guardSarif: Publisher['guardSarif'] = async (result, formats) => {
     if (!formats.includes('sarif')) return;
     const built = 'log' in result ? result : undefined;
-    const reported = built ? Number.POSITIVE_INFINITY : (result as ResultDocument).findings.filter((f) => f.status === 'fail' || f.status === 'suppressed').length;
+    const findings = built ? [] : (result as ResultDocument).findings;
     // Building the log to measure it only pays when it could come near the limits.
-    if (reported > (deps.sarif?.maxResultsPerRun ?? SARIF_LIMITS.resultsPerRun) / 5) {
-      for (const { scope, count } of (built ?? buildSarif(result as ResultDocument, deps.sarif)).omitted) {
-        deps.logger.warn(`posture: report.sarif leaves out ${count} result(s) of ${scope} to stay within GitHub's limits (25,000 results per run, 10 MB gzipped); the most severe are kept and result.json has all`);
-      }
+    const near = (): boolean => findings.filter((f) => f.status === 'fail' || f.status === 'suppressed').length > (deps.sarif?.maxResultsPerRun ?? SARIF_LIMITS.resultsPerRun) / 5;
+    const omitted = built ? built.omitted : near() ? buildSarif(result as ResultDocument, deps.sarif).omitted : [];
+    for (const { scope, count } of omitted) {
+      deps.logger.warn(`posture: report.sarif leaves out ${count} result(s) of ${scope} to stay within GitHub's limits (25,000 results per run, 10 MB gzipped); the most severe are kept and result.json has all`);
     }
     if (flags.allowPublicUpload || !context.repository) return;
-    const cloudScopes = built ? built.cloudScopes : [...new Set((result as ResultDocument).findings.map(scopeOf))].filter((scope) => scope !== 'source').sort();
+    const cloudScopes = built ? built.cloudScopes : [...new Set(findings.map(scopeOf))].filter((scope) => scope !== 'source').sort();
     if (cloudScopes.length === 0) return;
     const { owner, repo } = context.repository;
     const visibility = await repositoryVisibility({ owner, repo, ...(context.event ? { event: context.event } : {}), ...(octokit() ? { octokit: octokit()! } : {}) });

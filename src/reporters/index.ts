@@ -1,9 +1,9 @@
+import type { ResultDocument } from '../engine/types.js';
 import { startThreatSummaryMarkdown } from '../threat-model/markdown.js';
 import { escapeMarkdown } from './escape.js';
 import { startHtml } from './html.js';
 import { startMarkdown } from './markdown.js';
 import { sarifPieces, sarifText, startSarif, type SarifBuild } from './sarif.js';
-import type { ResultDocument } from '../engine/types.js';
 import { buildFrom, type ReportBuild, type ResultHead } from './visit.js';
 
 export type OutputFormat = 'json' | 'md' | 'html' | 'sarif';

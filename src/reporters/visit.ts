@@ -51,20 +51,20 @@ export const combineVisitors = (visitors: ResultVisitor[]): ResultVisitor => {
   return combined as ResultVisitor;
 };
 
+/** Shows a visitor one element of one of the long arrays, as it comes in the document's order. */
+export const visitElement = (visitor: ResultVisitor, member: ResultArray, value: unknown, index: number): void => {
+  if (member === 'findings') visitor.finding?.(value as Finding, index);
+  else if (member === 'assets') visitor.asset?.(value as AssetEntry);
+  else if (member === 'threatRegister') visitor.cell?.(value as RegisterEntry);
+  else visitor.risk?.(value as RiskEntry);
+};
+
 /** Shows an in-memory result to visitors as a streamed one is shown. */
 export const visitResult = (result: ResultDocument, visitors: ResultVisitor[]): void => {
-  const each = <T>(list: T[] | undefined, call: (visitor: ResultVisitor) => ((item: T, index: number) => void) | undefined): void => {
-    for (const visitor of visitors) {
-      const fn = call(visitor);
-      if (fn && list) list.forEach((item, index) => fn(item, index));
-    }
-  };
-  each(result.risks, (v) => v.riskScore);
-  each(result.findings, (v) => v.finding);
-  each(result.assets, (v) => v.asset);
-  each(result.threatRegister, (v) => v.cell);
-  each(result.risks, (v) => v.risk);
-  each(result.findings, (v) => v.findingAgain);
+  const visitor = combineVisitors(visitors);
+  if (visitor.riskScore) for (const risk of result.risks ?? []) visitor.riskScore(risk);
+  for (const member of RESULT_ARRAYS) (result[member] ?? []).forEach((value: unknown, index: number) => visitElement(visitor, member, value, index));
+  if (visitor.findingAgain) result.findings.forEach((finding, index) => visitor.findingAgain?.(finding, index));
 };
 
 /** Renders a report of an in-memory result. */
