@@ -1,15 +1,15 @@
-import { statSync } from 'node:fs';
+import { existsSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import type { Finding, ResultDocument } from '../engine/types.js';
-import { elementValidationError, jsonDocumentEvents, validationError } from '../facts/documents.js';
+import { elementValidationError, jsonDocumentEvents, loadJsonDocument, validationError } from '../facts/documents.js';
 import type { OutputFormat } from '../reporters/index.js';
 import type { SarifBuild } from '../reporters/sarif.js';
 import { combineVisitors, headOf, RESULT_ARRAYS, visitElement, type ResultArray, type ResultVisitor, type RiskScore } from '../reporters/visit.js';
 import { stageFile, type StagedFile } from '../util/atomic.js';
 import type { JsonObjectEvent } from '../util/json-read.js';
 import { PostureError } from './errors.js';
-import { commitAll, serialiseRedacted, stageRendered, startReports, type Runtime } from './pipeline.js';
+import { commitAll, serialiseRedacted, stageRendered, startReports, writeReports, type Runtime } from './pipeline.js';
 
 const LONG_ARRAYS: ReadonlySet<string> = new Set(RESULT_ARRAYS);
 const isLongArray = (member: string): member is ResultArray => LONG_ARRAYS.has(member);
@@ -23,10 +23,12 @@ const define = (target: Record<string, unknown>, name: string, value: unknown): 
  * The first pass: every value is validated (each element of the long arrays on its own, the rest
  * as a document whose long arrays are empty) and shown to the redactor, which learns the secret
  * keys that the document pairs with key ids across strings. Gives the document without the
- * elements of its long arrays.
+ * elements of its long arrays, and whether they come in the order the reports are shown them
+ * (findings, assets, register, risks; each once), as posture writes them.
  */
-const readHead = (rt: Runtime, file: string): { head: Record<string, unknown>; scores: RiskScore[] } => {
+const readHead = (rt: Runtime, file: string): { head: Record<string, unknown>; scores: RiskScore[]; inOrder: boolean } => {
   const scores: RiskScore[] = [];
+  const order: string[] = [];
   const learner = rt.redactor.learnPairs();
   const head: Record<string, unknown> = {};
   let held: unknown[] | undefined;
@@ -39,6 +41,7 @@ const readHead = (rt: Runtime, file: string): { head: Record<string, unknown>; s
     } else if (event.type === 'array') {
       learner.see(event.member);
       const long = isLongArray(event.member);
+      if (long) order.push(event.member);
       held = long ? undefined : [];
       validate = long ? rt.schemas.elementValidator('result', event.member) : undefined;
       define(head, event.member, held ?? []);
@@ -55,7 +58,8 @@ const readHead = (rt: Runtime, file: string): { head: Record<string, unknown>; s
   const validateHead = rt.schemas.validator('result');
   if (!validateHead(head)) throw validationError('result', file, validateHead.errors ?? []);
   learner.commit();
-  return { head, scores };
+  const expected = RESULT_ARRAYS.filter((member) => order.includes(member));
+  return { head, scores, inOrder: order.length === expected.length && order.every((member, index) => member === expected[index]) };
 };
 
 /**
@@ -83,6 +87,14 @@ const streamedDocument = (rt: Runtime, file: string, head: Record<string, unknow
   return { document, close: () => void events.return(undefined) };
 };
 
+const removeIfEmpty = (dir: string): void => {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty, or already gone: left as it is.
+  }
+};
+
 /** What tells one version of a file from another: its size and when it was last written. */
 const versionOf = (file: string): string => {
   const stat = statSync(file, { bigint: true });
@@ -104,17 +116,25 @@ const guardSarif = async (reports: ReturnType<typeof startReports>, guard: (sari
  * The files are those writeReports makes of the same document, byte for byte. `guard` sees the
  * SARIF log before anything is written.
  */
-export const writeReportsFromFile = async (rt: Runtime, file: string, outDir: string, formats: OutputFormat[], guard: (sarif: SarifBuild) => Promise<void>): Promise<string[]> => {
+export const writeReportsFromFile = async (rt: Runtime, file: string, outDir: string, formats: OutputFormat[], guard: (sarif: ResultDocument | SarifBuild) => Promise<void>): Promise<string[]> => {
   const version = versionOf(file);
   const read = readHead(rt, file);
+  if (!read.inOrder) {
+    // Written by something other than posture (its long arrays in another order, or one of them
+    // twice): valid, but not what the passes can read. It is read whole instead.
+    const result = loadJsonDocument<ResultDocument>(rt.schemas, 'result', file);
+    await guard(result);
+    return writeReports(rt, outDir, result, formats);
+  }
   const head = rt.redactor.redactDeep(read.head);
   const reports = startReports(headOf(head as ResultDocument), formats);
   // Let go before the reports render, so that each report's gatherings go with it.
   let visitor: ResultVisitor | undefined = combineVisitors(reports.map((r) => r.build?.visitor ?? {}));
-  // Risks' fingerprints are digests, which redaction leaves as they are.
-  if (visitor.riskScore) for (const score of read.scores) visitor.riskScore(score);
+  // Read before the redactor knew the document: redacted now, as the findings' are.
+  if (visitor.riskScore) for (const score of read.scores) visitor.riskScore({ ...score, fingerprint: rt.redactor.redact(score.fingerprint) });
   read.scores.length = 0;
   const staged: StagedFile[] = [];
+  const created = !existsSync(outDir);
   try {
     const streamed = streamedDocument(rt, file, head, visitor);
     try {
@@ -135,6 +155,8 @@ export const writeReportsFromFile = async (rt: Runtime, file: string, outDir: st
     staged.push(...stageRendered(rt, outDir, reports));
   } catch (error) {
     for (const file of staged) file.discard();
+    // As when nothing was written: no output directory made for files that were not.
+    if (created) removeIfEmpty(outDir);
     throw error;
   }
   return commitAll(staged);

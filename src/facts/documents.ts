@@ -20,7 +20,7 @@ export type DocumentType = 'facts' | 'result' | 'rule' | 'rule-test' | 'config' 
 // whole is garbage the size of the file as soon as it is parsed, and V8 keeps it until its next
 // full collection: reading the facts of 50,000 resources (43 MB) in parts lowered the peak of
 // `posture evaluate` by 65 MB, at the same speed.
-export const STREAM_FROM_BYTES = 8 * 1024 * 1024;
+const STREAM_FROM_BYTES = 8 * 1024 * 1024;
 const MAX_YAML_BYTES = 4 * 1024 * 1024;
 
 /** Creates the ajv instance used for posture's own documents and for rule conditions. */
@@ -235,7 +235,7 @@ export function* jsonDocumentEvents(file: string, options: JsonEventOptions = {}
 }
 
 /** Whether a file is large enough to be read in parts. */
-export const isLargeDocument = (file: string, streamFromBytes = STREAM_FROM_BYTES): boolean => file !== '-' && sizeOf(file, Number.MAX_SAFE_INTEGER) >= streamFromBytes;
+export const isLargeDocument = (file: string): boolean => file !== '-' && sizeOf(file, Number.MAX_SAFE_INTEGER) >= STREAM_FROM_BYTES;
 
 /** The error of an element of a top-level array that `schemas.elementValidator` refused, located in the document. */
 export const elementValidationError = (type: DocumentType, file: string, member: string, index: number, errors: ErrorObject[]): PostureError =>

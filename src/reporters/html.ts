@@ -425,7 +425,7 @@ const collectView = (result: ResultHead, options: HtmlOptions) => {
     cell: (entry) => {
       cells.total++;
       if (entry.status === 'not-covered') cells.notCovered++;
-      shownAssets ??= new Set([...inventory.list.result(), ...registered.list.result()].slice(0).map((a) => a.id));
+      shownAssets ??= new Set([...inventory.list.result(), ...registered.list.result()].map((a) => a.id));
       if (shownAssets.has(entry.asset)) cellOf.set(`${entry.asset}\u0000${entry.threat}`, entry);
     },
     risk: (risk) => {
@@ -434,7 +434,7 @@ const collectView = (result: ResultHead, options: HtmlOptions) => {
       if (openRisks.top.length < TOP_RISKS) openRisks.top.push(risk);
       if (Object.hasOwn(openRisks.bands, risk.band)) openRisks.bands[risk.band]++;
       const rule = plan.get(risk.ruleId);
-      if (!rule) plan.set(risk.ruleId, { ruleId: risk.ruleId, top: risk, list: [risk], count: 1, max: Math.max(0, risk.residual), sum: 0 + risk.residual });
+      if (!rule) plan.set(risk.ruleId, { ruleId: risk.ruleId, top: risk, list: [risk], count: 1, max: risk.residual, sum: risk.residual });
       else {
         rule.count++;
         if (rule.list.length < PLAN_RESOURCES) rule.list.push(risk);

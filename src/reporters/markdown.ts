@@ -140,6 +140,9 @@ const failingBytes = (list: FailingList, limit: number, cap: number): number => 
   if (list.count === 0) return bytes + Buffer.byteLength('None.') + 2;
   const shown = Math.min(limit, list.shown);
   for (let i = 0; i < shown && bytes <= cap; i++) {
+    // Past the findings kept of a function there is one that alone passed the limit: no count
+    // that reaches it fits (the cap stops the count before it gets here).
+    if (i >= list.fns.length) return Number.POSITIVE_INFINITY;
     const fn = list.fns[i] as CsfFunction;
     if (i === 0 || list.fns[i - 1] !== fn) bytes += (i > 0 ? 1 : 0) + Buffer.byteLength(groupHeading(fn)) + 2;
     bytes += list.bytes(i) + 1;

@@ -76,7 +76,8 @@ export const buildFrom = <T>(result: ResultDocument, start: (head: ResultHead) =
 
 /**
  * The first `limit` of a sequence in the order `compare` gives, ties in the order they came (as a
- * stable sort of the whole sequence, cut to `limit`), holding at most a quarter more than that.
+ * stable sort of the whole sequence, cut to `limit`), holding at most a quarter more than that
+ * (or 64 more, for a small limit).
  */
 export const createTopK = <T>(limit: number, compare: (a: T, b: T) => number) => {
   let held: T[] = [];

@@ -23,7 +23,7 @@ const runtime = (): Runtime => {
   return { schemas, redactor, redact: (text: string) => redactor.redact(text) } as unknown as Runtime;
 };
 
-const noGuard = async (_sarif: SarifBuild): Promise<void> => {};
+const noGuard = async (_sarif: ResultDocument | SarifBuild): Promise<void> => {};
 
 /** Made-up values of the real shapes: a key id in one resource's name, its secret key in another's. */
 const KEY_ID = 'AKIAZQ4STREAMTEST777';
@@ -71,6 +71,32 @@ describe('posture report of a result too large to hold, read in passes over the 
     });
   }
 
+  it('reads whole a result whose long arrays come in another order, or one of them twice, and writes the same files', async () => {
+    const tree = tempTree({});
+    try {
+      const { findings, assets, threatRegister, risks, ...rest } = buildSampleResult();
+      const texts = {
+        // The register before the assets, and the risks before the findings.
+        reordered: JSON.stringify({ ...rest, threatRegister, assets, risks, findings }, null, 2),
+        // A first findings member that JSON.parse replaces with the second.
+        twice: JSON.stringify({ ...rest, findings: findings.slice(0, 3), assets, threatRegister, risks }, null, 2).replace(/\n}$/, `,\n"findings": ${JSON.stringify(findings)}\n}`),
+      };
+      for (const [name, text] of Object.entries(texts)) {
+        const file = path.join(tree.dir, `${name}.json`);
+        writeFileSync(file, text);
+        const whole = path.join(tree.dir, name, 'whole');
+        const streamed = path.join(tree.dir, name, 'streamed');
+        const parsed = JSON.parse(text) as ResultDocument;
+        assert.equal(parsed.findings.length, findings.length, name);
+        writeReports(runtime(), whole, parsed, FORMATS);
+        await writeReportsFromFile(runtime(), file, streamed, FORMATS, noGuard);
+        for (const out of FILES) assert.equal(readFileSync(path.join(streamed, out), 'utf8'), readFileSync(path.join(whole, out), 'utf8'), `${name}: ${out}`);
+      }
+    } finally {
+      tree.cleanup();
+    }
+  });
+
   it('names the element and field of an invalid finding, and leaves the previous reports in place', async () => {
     const tree = tempTree({});
     try {
@@ -99,13 +125,13 @@ describe('posture report of a result too large to hold, read in passes over the 
       writeFileSync(file, JSON.stringify(buildSampleResult(), null, 2));
       const out = path.join(tree.dir, 'out');
       let scopes: string[] = [];
-      const refuse = async (sarif: SarifBuild): Promise<void> => {
-        scopes = sarif.cloudScopes;
+      const refuse = async (sarif: ResultDocument | SarifBuild): Promise<void> => {
+        scopes = 'cloudScopes' in sarif ? sarif.cloudScopes : [];
         throw new Error('refused');
       };
       await assert.rejects(writeReportsFromFile(runtime(), file, out, FORMATS, refuse), /refused/);
       assert.ok(scopes.length > 0, 'the guard saw the cloud scopes');
-      assert.ok(!existsSync(out) || readdirSync(out).length === 0, 'no file, staged or final, is left');
+      assert.ok(!existsSync(out), 'no file, staged or final, is left, nor the directory made for them');
     } finally {
       tree.cleanup();
     }
