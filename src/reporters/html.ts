@@ -680,43 +680,39 @@ const buildView = (result: ResultHead, gathered: Gathered, options: HtmlOptions 
   const registerRows = rowsFor(gathered.registered);
 
   // ---- remediation plan: failing risks grouped by rule, the largest risk first -------------
-  const plan = [...gathered.plan]
-    .sort((a, b) => b.max - a.max || b.sum - a.sum || a.ruleId.localeCompare(b.ruleId))
-    .map((item, index) => {
-      const rule = rules.get(item.ruleId);
-      const top = item.top;
-      return {
-        rank: index + 1,
-        ruleId: item.ruleId,
-        title: rule?.title ?? top.title,
-        band: top.band,
-        max: item.max,
-        sum: item.sum,
-        count: item.count,
-        resources: item.list.map((r) => ({ name: r.resource.name, asset: assetName.get(r.asset) ?? r.asset, score: r.residual, band: r.band, expired: r.state === 'acceptance-expired' })),
-        more: Math.max(0, item.count - PLAN_RESOURCES),
-        remediation: fillRemediation(rule?.remediation ?? { text: 'See the rule documentation.' }, item.count === 1 ? top.resource : undefined),
-        references: (rule?.references ?? []).map((ref) => ({ text: ref, href: safeUrl(ref) })),
-      };
-    });
-  // Without a threat model, order the plan by the failing findings' severity instead.
-  const fallbackPlan = gathered.fallback.map((item, index) => {
-    const rule = rules.get(item.ruleId);
-    const first = item.first;
+  type PlanFigures = { band: RiskBand; max: number; sum: number; resources: { name: string; asset: string; score: number; band: RiskBand; expired: boolean }[] };
+  const planEntry = (index: number, ruleId: string, count: number, title: string, only: { name: string; id: string } | undefined, figures: PlanFigures) => {
+    const rule = rules.get(ruleId);
     return {
       rank: index + 1,
-      ruleId: item.ruleId,
-      title: rule?.title ?? first.title,
-      band: (first.severity === 'info' ? 'low' : first.severity) as RiskBand,
-      max: 0,
-      sum: 0,
-      count: item.count,
-      resources: item.names.map((name) => ({ name, asset: '', score: 0, band: 'none' as RiskBand, expired: false })),
-      more: Math.max(0, item.count - PLAN_RESOURCES),
-      remediation: fillRemediation(rule?.remediation ?? { text: 'See the rule documentation.' }, item.count === 1 ? first.resource : undefined),
+      ruleId,
+      title: rule?.title ?? title,
+      ...figures,
+      count,
+      more: Math.max(0, count - PLAN_RESOURCES),
+      remediation: fillRemediation(rule?.remediation ?? { text: 'See the rule documentation.' }, count === 1 ? only : undefined),
       references: (rule?.references ?? []).map((ref) => ({ text: ref, href: safeUrl(ref) })),
     };
-  });
+  };
+  const plan = [...gathered.plan]
+    .sort((a, b) => b.max - a.max || b.sum - a.sum || a.ruleId.localeCompare(b.ruleId))
+    .map((item, index) =>
+      planEntry(index, item.ruleId, item.count, item.top.title, item.top.resource, {
+        band: item.top.band,
+        max: item.max,
+        sum: item.sum,
+        resources: item.list.map((r) => ({ name: r.resource.name, asset: assetName.get(r.asset) ?? r.asset, score: r.residual, band: r.band, expired: r.state === 'acceptance-expired' })),
+      }),
+    );
+  // Without a threat model, order the plan by the failing findings' severity instead.
+  const fallbackPlan = gathered.fallback.map((item, index) =>
+    planEntry(index, item.ruleId, item.count, item.first.title, item.first.resource, {
+      band: item.first.severity === 'info' ? 'low' : item.first.severity,
+      max: 0,
+      sum: 0,
+      resources: item.names.map((name) => ({ name, asset: '', score: 0, band: 'none', expired: false })),
+    }),
+  );
 
   // ---- findings table and its filter data ---------------------------------------------------
   // The table, its filters and its search cover the listed findings; every count outside the
