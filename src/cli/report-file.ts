@@ -149,10 +149,10 @@ export const writeReportsFromFile = async (rt: Runtime, file: string, outDir: st
       }
     }
     visitor = undefined;
-    // The passes agree only if they read the same document.
-    if (versionOf(file) !== version) throw new PostureError('file-unreadable', 'changed while it was being read; run posture report again once it is written', { file });
     await guardSarif(reports, guard);
     staged.push(...stageRendered(rt, outDir, reports));
+    // The passes agree only if they read the same document.
+    if (versionOf(file) !== version) throw new PostureError('file-unreadable', 'changed while it was being read; run posture report again once it is written', { file });
   } catch (error) {
     for (const file of staged) file.discard();
     // As when nothing was written: no output directory made for files that were not.

@@ -137,6 +137,22 @@ describe('posture report of a result too large to hold, read in passes over the 
     }
   });
 
+  it('refuses a file that changed while it was read, and writes nothing', async () => {
+    const tree = tempTree({});
+    try {
+      const file = path.join(tree.dir, 'input.json');
+      const text = JSON.stringify(buildSampleResult(), null, 2);
+      writeFileSync(file, text);
+      const out = path.join(tree.dir, 'out');
+      // Publishing's check runs between the passes and the commit: the file is rewritten there.
+      const rewrite = async (): Promise<void> => writeFileSync(file, `${text}\n`);
+      await assert.rejects(writeReportsFromFile(runtime(), file, out, FORMATS, rewrite), /changed while it was being read/);
+      assert.ok(!existsSync(out), 'nothing is written');
+    } finally {
+      tree.cleanup();
+    }
+  });
+
   it('is what the CLI does for a file of 8 MiB or more, with the outputs of the same result read whole', async () => {
     const tree = tempTree({});
     try {
