@@ -23,6 +23,23 @@ const runtime = (): Runtime => {
   return { schemas, redactor, redact: (text: string) => redactor.redact(text) } as unknown as Runtime;
 };
 
+/** Runs `body` in a fresh directory, removed afterwards. */
+const inTempDir = async (body: (dir: string) => Promise<void>): Promise<void> => {
+  const tree = tempTree({});
+  try {
+    await body(tree.dir);
+  } finally {
+    tree.cleanup();
+  }
+};
+
+/** Writes a result's text into `dir` and gives its path. */
+const inputFile = (dir: string, text: string, name = 'input.json'): string => {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+};
+
 const noGuard = async (_sarif: ResultDocument | SarifBuild): Promise<void> => {};
 
 /** Made-up values of the real shapes: a key id in one resource's name, its secret key in another's. */
@@ -50,13 +67,11 @@ const results: Record<string, () => ResultDocument> = {
 
 describe('posture report of a result too large to hold, read in passes over the file', () => {
   for (const [name, make] of Object.entries(results)) {
-    it(`writes the files the in-memory reports write, byte for byte: ${name}`, async () => {
-      const tree = tempTree({});
-      try {
-        const file = path.join(tree.dir, 'input.json');
-        writeFileSync(file, `${JSON.stringify(make(), null, 2)}\n`);
-        const whole = path.join(tree.dir, 'whole');
-        const streamed = path.join(tree.dir, 'streamed');
+    it(`writes the files the in-memory reports write, byte for byte: ${name}`, () =>
+      inTempDir(async (dir) => {
+        const file = inputFile(dir, `${JSON.stringify(make(), null, 2)}\n`);
+        const whole = path.join(dir, 'whole');
+        const streamed = path.join(dir, 'streamed');
         writeReports(runtime(), whole, loadJsonDocument<ResultDocument>(schemas, 'result', file), FORMATS);
         const written = await writeReportsFromFile(runtime(), file, streamed, FORMATS, noGuard);
         assert.deepEqual(written.map((f) => path.basename(f)), FILES);
@@ -65,15 +80,11 @@ describe('posture report of a result too large to hold, read in passes over the 
           assert.equal(text, readFileSync(path.join(whole, out), 'utf8'), out);
           assert.ok(!text.includes(SECRET_KEY) && !text.includes(KEY_ID) && !text.includes('BEGIN RSA PRIVATE KEY'), `no secret in ${out}`);
         }
-      } finally {
-        tree.cleanup();
-      }
-    });
+      }));
   }
 
-  it('reads whole a result whose long arrays come in another order, or one of them twice, and writes the same files', async () => {
-    const tree = tempTree({});
-    try {
+  it('reads whole a result whose long arrays come in another order, or one of them twice, and writes the same files', () =>
+    inTempDir(async (dir) => {
       const { findings, assets, threatRegister, risks, ...rest } = buildSampleResult();
       const texts = {
         // The register before the assets, and the risks before the findings.
@@ -82,29 +93,23 @@ describe('posture report of a result too large to hold, read in passes over the 
         twice: JSON.stringify({ ...rest, findings: findings.slice(0, 3), assets, threatRegister, risks }, null, 2).replace(/\n}$/, `,\n"findings": ${JSON.stringify(findings)}\n}`),
       };
       for (const [name, text] of Object.entries(texts)) {
-        const file = path.join(tree.dir, `${name}.json`);
-        writeFileSync(file, text);
-        const whole = path.join(tree.dir, name, 'whole');
-        const streamed = path.join(tree.dir, name, 'streamed');
+        const file = inputFile(dir, text, `${name}.json`);
+        const whole = path.join(dir, name, 'whole');
+        const streamed = path.join(dir, name, 'streamed');
         const parsed = JSON.parse(text) as ResultDocument;
         assert.equal(parsed.findings.length, findings.length, name);
         writeReports(runtime(), whole, parsed, FORMATS);
         await writeReportsFromFile(runtime(), file, streamed, FORMATS, noGuard);
         for (const out of FILES) assert.equal(readFileSync(path.join(streamed, out), 'utf8'), readFileSync(path.join(whole, out), 'utf8'), `${name}: ${out}`);
       }
-    } finally {
-      tree.cleanup();
-    }
-  });
+    }));
 
-  it('names the element and field of an invalid finding, and leaves the previous reports in place', async () => {
-    const tree = tempTree({});
-    try {
+  it('names the element and field of an invalid finding, and leaves the previous reports in place', () =>
+    inTempDir(async (dir) => {
       const result = buildSampleResult();
       (result.findings[3] as { status: string }).status = 'maybe';
-      const file = path.join(tree.dir, 'input.json');
-      writeFileSync(file, JSON.stringify(result, null, 2));
-      const out = path.join(tree.dir, 'out');
+      const file = inputFile(dir, JSON.stringify(result, null, 2));
+      const out = path.join(dir, 'out');
       mkdirSync(out);
       writeFileSync(path.join(out, 'report.md'), 'previous');
       await assert.rejects(writeReportsFromFile(runtime(), file, out, FORMATS, noGuard), (error: Error) => {
@@ -113,17 +118,12 @@ describe('posture report of a result too large to hold, read in passes over the 
       });
       assert.deepEqual(readdirSync(out), ['report.md']);
       assert.equal(readFileSync(path.join(out, 'report.md'), 'utf8'), 'previous');
-    } finally {
-      tree.cleanup();
-    }
-  });
+    }));
 
-  it('writes nothing when publishing refuses the SARIF log', async () => {
-    const tree = tempTree({});
-    try {
-      const file = path.join(tree.dir, 'input.json');
-      writeFileSync(file, JSON.stringify(buildSampleResult(), null, 2));
-      const out = path.join(tree.dir, 'out');
+  it('writes nothing when publishing refuses the SARIF log', () =>
+    inTempDir(async (dir) => {
+      const file = inputFile(dir, JSON.stringify(buildSampleResult(), null, 2));
+      const out = path.join(dir, 'out');
       let scopes: string[] = [];
       const refuse = async (sarif: ResultDocument | SarifBuild): Promise<void> => {
         scopes = 'cloudScopes' in sarif ? sarif.cloudScopes : [];
@@ -132,44 +132,30 @@ describe('posture report of a result too large to hold, read in passes over the 
       await assert.rejects(writeReportsFromFile(runtime(), file, out, FORMATS, refuse), /refused/);
       assert.ok(scopes.length > 0, 'the guard saw the cloud scopes');
       assert.ok(!existsSync(out), 'no file, staged or final, is left, nor the directory made for them');
-    } finally {
-      tree.cleanup();
-    }
-  });
+    }));
 
-  it('refuses a file that changed while it was read, and writes nothing', async () => {
-    const tree = tempTree({});
-    try {
-      const file = path.join(tree.dir, 'input.json');
+  it('refuses a file that changed while it was read, and writes nothing', () =>
+    inTempDir(async (dir) => {
       const text = JSON.stringify(buildSampleResult(), null, 2);
-      writeFileSync(file, text);
-      const out = path.join(tree.dir, 'out');
+      const file = inputFile(dir, text);
+      const out = path.join(dir, 'out');
       // Publishing's check runs between the passes and the commit: the file is rewritten there.
       const rewrite = async (): Promise<void> => writeFileSync(file, `${text}\n`);
       await assert.rejects(writeReportsFromFile(runtime(), file, out, FORMATS, rewrite), /changed while it was being read/);
       assert.ok(!existsSync(out), 'nothing is written');
-    } finally {
-      tree.cleanup();
-    }
-  });
+    }));
 
-  it('is what the CLI does for a file of 8 MiB or more, with the outputs of the same result read whole', async () => {
-    const tree = tempTree({});
-    try {
+  it('is what the CLI does for a file of 8 MiB or more, with the outputs of the same result read whole', () =>
+    inTempDir(async (dir) => {
       const text = `${JSON.stringify(buildSampleResult(), null, 2)}\n`;
-      const small = path.join(tree.dir, 'small.json');
-      const large = path.join(tree.dir, 'large.json');
-      writeFileSync(small, text);
+      const small = inputFile(dir, text, 'small.json');
       // The same document, padded with trailing white space past the size read in passes.
-      writeFileSync(large, text + ' '.repeat(8 * 1024 * 1024 - Buffer.byteLength(text)));
-      const args = (input: string, out: string) => ['report', input, '--out', path.join(tree.dir, out), '--format', 'json,md,html,sarif'];
+      const large = inputFile(dir, text + ' '.repeat(8 * 1024 * 1024 - Buffer.byteLength(text)), 'large.json');
+      const args = (input: string, out: string) => ['report', input, '--out', path.join(dir, out), '--format', 'json,md,html,sarif'];
       const env = { POSTURE_FINGERPRINT_KEY: 'report-file-test' };
-      const [whole, streamed] = [await runCli(args(small, 'whole'), { cwd: tree.dir, env }), await runCli(args(large, 'streamed'), { cwd: tree.dir, env })];
+      const [whole, streamed] = [await runCli(args(small, 'whole'), { cwd: dir, env }), await runCli(args(large, 'streamed'), { cwd: dir, env })];
       assert.equal(whole.code, 0, whole.stderr);
       assert.equal(streamed.code, 0, streamed.stderr);
-      for (const out of FILES) assert.ok(readFileSync(path.join(tree.dir, 'streamed', out)).equals(readFileSync(path.join(tree.dir, 'whole', out))), out);
-    } finally {
-      tree.cleanup();
-    }
-  });
+      for (const out of FILES) assert.ok(readFileSync(path.join(dir, 'streamed', out)).equals(readFileSync(path.join(dir, 'whole', out))), out);
+    }));
 });
